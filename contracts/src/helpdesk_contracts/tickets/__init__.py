@@ -1,0 +1,1 @@
+"""Ticket events, one module per major version."""

@@ -1,0 +1,83 @@
+"""What a service process holds: its engine, its broker and its outbox relay."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from faststream.rabbit import RabbitBroker
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from desk_infra.broker import create_broker, declare_exchanges, outbox_publisher
+from desk_infra.db import asyncpg_dsn, create_engine, create_sessionmaker
+from desk_infra.health import Check
+from desk_infra.outbox import OutboxRelay
+from desk_infra.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Connections of one service process, opened by ``start``, closed by ``stop``."""
+
+    service: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: RabbitBroker
+    relay: OutboxRelay | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        service: str,
+        settings: ServiceSettings,
+        database: str,
+        outbox: Table | None = None,
+    ) -> "Runtime":
+        engine = create_engine(settings, database)
+        broker = create_broker(settings, app_id=service)
+        relay = None
+        if outbox is not None:
+            relay = OutboxRelay(
+                engine,
+                outbox,
+                outbox_publisher(broker),
+                asyncpg_dsn(settings, database),
+            )
+        return cls(
+            service, settings, engine, create_sessionmaker(engine), broker, relay
+        )
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        await declare_exchanges(self.broker)
+        await self.broker.start()
+        if self.relay is not None:
+            self._tasks.append(
+                asyncio.create_task(self.relay.run(), name="outbox-relay")
+            )
+        log.info("%s started", self.service)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    def checks(self) -> Mapping[str, Check]:
+        return {"database": self._check_database, "broker": self._check_broker}
+
+    async def _check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def _check_broker(self) -> bool:
+        return await self.broker.ping(timeout=1.0)

@@ -1,0 +1,60 @@
+"""Settings read from the environment (prefix ``DESK_``), with local defaults."""
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105  # refused in production
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: PostgreSQL, RabbitMQ, logging and tracing."""
+
+    model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    pg_url: str = "postgresql://postgres@127.0.0.1:5432"
+    """The PostgreSQL server; each service uses its own database on it."""
+    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    otel_exporter_otlp_endpoint: str | None = None
+    """Where spans go (OTLP over HTTP); unset means spans are made but not exported."""
+    otel_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    db_pool_size: int = 10
+    prefetch_count: int = 100
+
+    def database_url(self, database: str) -> str:
+        """The SQLAlchemy URL of ``database`` on the configured server, over asyncpg."""
+        url = make_url(self.pg_url).set(
+            drivername="postgresql+asyncpg", database=database
+        )
+        return url.render_as_string(hide_password=False)
+
+
+class JwtSettings(BaseSettings):
+    """How bearer tokens are signed and checked."""
+
+    model_config = SettingsConfigDict(env_prefix="DESK_JWT_", extra="ignore")
+
+    secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    """HS256 secret, for development and tests."""
+    jwks_url: str | None = None
+    """Production: RS256 keys from this JWKS URL; when set, HS256 is not accepted."""
+    issuer: str = "supportdesk"
+    audience: str = "supportdesk"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias="DESK_ENVIRONMENT"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "JwtSettings":
+        placeholder = self.secret.get_secret_value() == DEVELOPMENT_SECRET
+        if self.environment == "production" and self.jwks_url is None and placeholder:
+            raise ValueError(
+                "DESK_JWT_SECRET is the development placeholder; set a real secret "
+                "or DESK_JWT_JWKS_URL in production"
+            )
+        return self

@@ -1,0 +1,45 @@
+"""OpenTelemetry tracing across HTTP, AMQP and SQL."""
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from desk_infra.settings import ServiceSettings
+
+
+def configure_tracing(service: str, settings: ServiceSettings) -> TracerProvider:
+    """Install the global tracer provider; spans are exported if an endpoint is set."""
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service}),
+        sampler=ParentBased(TraceIdRatioBased(settings.otel_sample_ratio)),
+    )
+    if settings.otel_exporter_otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter,
+        )
+
+        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
+        )
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def instrument_http_app(app: FastAPI) -> None:
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+
+
+def instrument_http_client() -> None:
+    HTTPXClientInstrumentor().instrument()
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)

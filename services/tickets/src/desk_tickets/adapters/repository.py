@@ -1,0 +1,376 @@
+"""Reading and writing the tickets database, in SQLAlchemy Core over one connection."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from helpdesk_contracts.vocabulary import (
+    ActorKind,
+    AssigneeKind,
+    Priority,
+    TicketChannel,
+    TicketStatus,
+)
+from sqlalchemy import (
+    Row,
+    and_,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from desk_tickets.adapters.tables import (
+    audit_log,
+    directory,
+    reference_counters,
+    tenants,
+    ticket_assignees,
+    tickets,
+    topics,
+)
+from desk_tickets.domain.model import Assignee, Ticket
+
+
+def _ticket(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket:
+    return Ticket(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        reference=row.reference,
+        subject=row.subject,
+        description=row.description,
+        status=TicketStatus(row.status),
+        priority=Priority(row.priority),
+        channel=TicketChannel(row.channel),
+        topic_id=row.topic_id,
+        sub_topic_id=row.sub_topic_id,
+        requester_id=row.requester_id,
+        created_by_id=row.created_by_id,
+        created_by_kind=ActorKind(row.created_by_kind),
+        member_id=row.member_id,
+        customer_id=row.customer_id,
+        location_id=row.location_id,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        assignees=tuple(assignees),
+    )
+
+
+_TICKET_COLUMNS = [c for c in tickets.c if c.name != "deleted_at"]
+
+
+class TicketRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def next_number(self, tenant_id: str, year: int) -> int:
+        """Take the next reference number; the row lock serialises concurrent takers.
+
+        The lock is held until the transaction ends, and a rollback returns the
+        number, so numbers are never skipped nor given twice.
+        """
+        statement = (
+            insert(reference_counters)
+            .values(tenant_id=tenant_id, year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=["tenant_id", "year"],
+                set_={"last_number": reference_counters.c.last_number + 1},
+            )
+            .returning(reference_counters.c.last_number)
+        )
+        return int((await self._conn.execute(statement)).scalar_one())
+
+    async def add(self, ticket: Ticket) -> None:
+        values = {c.name: getattr(ticket, c.name) for c in _TICKET_COLUMNS}
+        await self._conn.execute(tickets.insert().values(values))
+        await self.replace_assignees(ticket.id, ticket.assignees)
+
+    async def get(
+        self, tenant_id: str, ticket_id: uuid.UUID, *, for_update: bool = False
+    ) -> Ticket | None:
+        statement = select(*_TICKET_COLUMNS).where(
+            tickets.c.id == ticket_id,
+            tickets.c.tenant_id == tenant_id,
+            tickets.c.deleted_at.is_(None),
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        row = (await self._conn.execute(statement)).first()
+        if row is None:
+            return None
+        assignees = await self.assignees([ticket_id])
+        return _ticket(row, assignees.get(ticket_id, ()))
+
+    async def get_by_reference(self, tenant_id: str, reference: str) -> Ticket | None:
+        statement = select(tickets.c.id).where(
+            tickets.c.tenant_id == tenant_id,
+            tickets.c.reference == reference,
+            tickets.c.deleted_at.is_(None),
+        )
+        ticket_id = (await self._conn.execute(statement)).scalar_one_or_none()
+        return None if ticket_id is None else await self.get(tenant_id, ticket_id)
+
+    async def save(self, ticket: Ticket, values: dict[str, Any]) -> None:
+        """Write changed columns and bump the version (already set on ``ticket``)."""
+        await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.id == ticket.id)
+            .values(**values, version=ticket.version, updated_at=ticket.updated_at)
+        )
+
+    async def mark_deleted(
+        self, ticket_id: uuid.UUID, at: datetime, version: int
+    ) -> None:
+        await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.id == ticket_id)
+            .values(deleted_at=at, updated_at=at, version=version)
+        )
+
+    async def assignees(
+        self, ticket_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Assignee]]:
+        ids = list(ticket_ids)
+        found: dict[uuid.UUID, list[Assignee]] = {i: [] for i in ids}
+        if not ids:
+            return found
+        rows = await self._conn.execute(
+            select(ticket_assignees)
+            .where(ticket_assignees.c.ticket_id.in_(ids))
+            .order_by(ticket_assignees.c.is_primary.desc(), ticket_assignees.c.added_at)
+        )
+        for row in rows:
+            found[row.ticket_id].append(
+                Assignee(AssigneeKind(row.kind), row.assignee_id, row.is_primary)
+            )
+        return found
+
+    async def replace_assignees(
+        self, ticket_id: uuid.UUID, assignees: Sequence[Assignee]
+    ) -> None:
+        await self._conn.execute(
+            delete(ticket_assignees).where(ticket_assignees.c.ticket_id == ticket_id)
+        )
+        if assignees:
+            await self._conn.execute(
+                ticket_assignees.insert(),
+                [
+                    {
+                        "ticket_id": ticket_id,
+                        "kind": a.kind.value,
+                        "assignee_id": a.id,
+                        "is_primary": a.primary,
+                    }
+                    for a in assignees
+                ],
+            )
+
+    async def page(
+        self,
+        tenant_id: str,
+        *,
+        filters: Sequence[Any],
+        newest_first: bool,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Ticket]:
+        """One page of live tickets in creation order, keyset-paginated."""
+        key = tuple_(tickets.c.created_at, tickets.c.id)
+        statement = select(*_TICKET_COLUMNS).where(
+            tickets.c.tenant_id == tenant_id, tickets.c.deleted_at.is_(None), *filters
+        )
+        if after is not None:
+            bound = tuple_(*after)
+            statement = statement.where(key < bound if newest_first else key > bound)
+        order = (
+            (tickets.c.created_at.desc(), tickets.c.id.desc())
+            if newest_first
+            else (tickets.c.created_at, tickets.c.id)
+        )
+        rows = (await self._conn.execute(statement.order_by(*order).limit(limit))).all()
+        assignees = await self.assignees(r.id for r in rows)
+        return [_ticket(r, assignees[r.id]) for r in rows]
+
+    async def count(self, tenant_id: str, filters: Sequence[Any]) -> int:
+        statement = select(func.count()).where(
+            tickets.c.tenant_id == tenant_id, tickets.c.deleted_at.is_(None), *filters
+        )
+        return int((await self._conn.execute(statement)).scalar_one())
+
+
+def assigned_filter(user_id: str, team_ids: Iterable[str]) -> Any:
+    """Tickets assigned to the user or to any of the teams."""
+    who = [
+        and_(
+            ticket_assignees.c.kind == "user", ticket_assignees.c.assignee_id == user_id
+        )
+    ]
+    teams = list(team_ids)
+    if teams:
+        who.append(
+            and_(
+                ticket_assignees.c.kind == "team",
+                ticket_assignees.c.assignee_id.in_(teams),
+            )
+        )
+    return tickets.c.id.in_(select(ticket_assignees.c.ticket_id).where(or_(*who)))
+
+
+def unassigned_filter() -> Any:
+    return ~tickets.c.id.in_(select(ticket_assignees.c.ticket_id))
+
+
+class AuditRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def record(self, entries: Sequence[dict[str, Any]]) -> None:
+        if entries:
+            await self._conn.execute(audit_log.insert(), list(entries))
+
+    async def page(
+        self, ticket_id: uuid.UUID, *, newest_first: bool, after: int | None, limit: int
+    ) -> list[Row[Any]]:
+        statement = select(audit_log).where(audit_log.c.ticket_id == ticket_id)
+        if after is not None:
+            statement = statement.where(
+                audit_log.c.id < after if newest_first else audit_log.c.id > after
+            )
+        order = audit_log.c.id.desc() if newest_first else audit_log.c.id
+        return list(
+            (await self._conn.execute(statement.order_by(order).limit(limit))).all()
+        )
+
+
+class TopicRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, tenant_id: str, topic_id: uuid.UUID) -> Row[Any] | None:
+        statement = select(topics).where(
+            topics.c.id == topic_id, topics.c.tenant_id == tenant_id
+        )
+        return (await self._conn.execute(statement)).first()
+
+    async def all(self, tenant_id: str, *, active_only: bool) -> list[Row[Any]]:
+        statement = select(topics).where(topics.c.tenant_id == tenant_id)
+        if active_only:
+            statement = statement.where(topics.c.active)
+        statement = statement.order_by(topics.c.sort_order, func.lower(topics.c.name))
+        return list((await self._conn.execute(statement)).all())
+
+    async def add(self, values: dict[str, Any]) -> Row[Any]:
+        statement = topics.insert().values(values).returning(topics)
+        row: Row[Any] = (await self._conn.execute(statement)).one()
+        return row
+
+    async def change(self, topic_id: uuid.UUID, values: dict[str, Any]) -> Row[Any]:
+        statement = (
+            update(topics)
+            .where(topics.c.id == topic_id)
+            .values(**values, updated_at=func.now())
+            .returning(topics)
+        )
+        row: Row[Any] = (await self._conn.execute(statement)).one()
+        return row
+
+
+class TenantRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, tenant_id: str) -> Row[Any] | None:
+        statement = select(tenants).where(tenants.c.id == tenant_id)
+        return (await self._conn.execute(statement)).first()
+
+    async def upsert(self, values: dict[str, Any]) -> bool:
+        """Create or replace; true when the tenant is new."""
+        statement: Any = (
+            insert(tenants)
+            .values(values)
+            .on_conflict_do_update(
+                index_elements=["id"],
+                set_={
+                    **{k: v for k, v in values.items() if k != "id"},
+                    "updated_at": func.now(),
+                },
+            )
+            .returning(literal_column("xmax = 0").label("inserted"))
+        )
+        return bool((await self._conn.execute(statement)).scalar_one())
+
+
+class DirectoryRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def upsert(
+        self, tenant_id: str, kind: str, entries: Sequence[dict[str, Any]]
+    ) -> int:
+        """Create or replace entries; returns how many were new."""
+        if not entries:
+            return 0
+        rows = [{**e, "tenant_id": tenant_id, "kind": kind} for e in entries]
+        base = insert(directory).values(rows)
+        statement = base.on_conflict_do_update(
+            index_elements=["tenant_id", "kind", "id"],
+            set_={
+                "name": base.excluded.name,
+                "email": base.excluded.email,
+                "account_id": base.excluded.account_id,
+                "active": base.excluded.active,
+                "attributes": base.excluded.attributes,
+                "updated_at": func.now(),
+            },
+        ).returning(directory.c.created_at == directory.c.updated_at)
+        result = await self._conn.execute(statement)
+        return sum(1 for (new,) in result if new)
+
+    async def existing(self, tenant_id: str, kind: str, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        statement = select(directory.c.id).where(
+            directory.c.tenant_id == tenant_id,
+            directory.c.kind == kind,
+            directory.c.id.in_(wanted),
+        )
+        return set((await self._conn.execute(statement)).scalars())
+
+    async def get(self, tenant_id: str, kind: str, entry_id: str) -> Row[Any] | None:
+        statement = select(directory).where(
+            directory.c.tenant_id == tenant_id,
+            directory.c.kind == kind,
+            directory.c.id == entry_id,
+        )
+        return (await self._conn.execute(statement)).first()
+
+    async def search(
+        self, tenant_id: str, kind: str, prefix: str, limit: int
+    ) -> list[Row[Any]]:
+        statement = (
+            select(directory)
+            .where(
+                directory.c.tenant_id == tenant_id,
+                directory.c.kind == kind,
+                func.lower(directory.c.name).startswith(
+                    prefix.lower(), autoescape=True
+                ),
+            )
+            .order_by(directory.c.name)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(statement)).all())

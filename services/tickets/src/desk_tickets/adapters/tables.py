@@ -1,0 +1,201 @@
+"""The tickets database: tables, with the indexes the queries rely on."""
+
+from desk_infra.inbox import inbox_table
+from desk_infra.outbox import outbox_table
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _timestamps() -> list[Column[object]]:
+    return [
+        Column(
+            "created_at",
+            DateTime(timezone=True),
+            nullable=False,
+            server_default=func.now(),
+        ),
+        Column(
+            "updated_at",
+            DateTime(timezone=True),
+            nullable=False,
+            server_default=func.now(),
+        ),
+    ]
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("owner_tenant_id", String(64)),
+    Column("modules", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    *_timestamps(),
+)
+
+directory = Table(
+    "directory_entries",
+    metadata,
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("id", String(128), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("email", Text),
+    Column("account_id", String(128)),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("attributes", JSONB, nullable=False, server_default=text("'{}'")),
+    *_timestamps(),
+    PrimaryKeyConstraint("tenant_id", "kind", "id"),
+    CheckConstraint(
+        "kind IN ('users', 'members', 'customers', 'locations')", name="kind"
+    ),
+    Index("directory_email_idx", "tenant_id", func.lower(text("email"))),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("parent_id", Uuid, ForeignKey("topics.id")),
+    Column("name", String(100), nullable=False),
+    Column("description", String(500)),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("sort_order", Integer, nullable=False, server_default=text("0")),
+    Column("default_sla_id", Uuid),
+    *_timestamps(),
+    Index("topics_tenant_order_idx", "tenant_id", "parent_id", "sort_order", "name"),
+)
+
+reference_counters = Table(
+    "reference_counters",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "year"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("reference", String(32), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("topic_id", Uuid, ForeignKey("topics.id")),
+    Column("sub_topic_id", Uuid, ForeignKey("topics.id")),
+    Column("requester_id", String(128)),
+    Column("created_by_id", String(128), nullable=False),
+    Column("created_by_kind", String(16), nullable=False),
+    Column("member_id", String(128)),
+    Column("customer_id", String(128)),
+    Column("location_id", String(128)),
+    Column("latitude", Double),
+    Column("longitude", Double),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(128)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(128)),
+    Column("deleted_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    *_timestamps(),
+    Index("tickets_reference_uq", "tenant_id", "reference", unique=True),
+    Index(
+        "tickets_tenant_created_idx",
+        "tenant_id",
+        "created_at",
+        "id",
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+    Index(
+        "tickets_requester_idx",
+        "tenant_id",
+        "requester_id",
+        "created_at",
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+    CheckConstraint(
+        "status IN ('open', 'in_progress', 'pending', 'resolved', 'closed')",
+        name="status",
+    ),
+    CheckConstraint("priority IN ('low', 'medium', 'high', 'urgent')", name="priority"),
+    CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="map_pin"),
+)
+
+ticket_assignees = Table(
+    "ticket_assignees",
+    metadata,
+    Column(
+        "ticket_id", Uuid, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("kind", String(8), nullable=False),
+    Column("assignee_id", String(128), nullable=False),
+    Column("is_primary", Boolean, nullable=False),
+    Column(
+        "added_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
+    PrimaryKeyConstraint("ticket_id", "kind", "assignee_id"),
+    Index(
+        "ticket_one_primary_uq",
+        "ticket_id",
+        unique=True,
+        postgresql_where=text("is_primary"),
+    ),
+    Index("ticket_assignees_who_idx", "kind", "assignee_id"),
+    CheckConstraint("kind IN ('user', 'team')", name="kind"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("ticket_id", Uuid, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor_id", String(128), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("changes", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("internal", Boolean, nullable=False, server_default=text("false")),
+    Index("audit_ticket_idx", "ticket_id", "id"),
+    ForeignKeyConstraint(["ticket_id"], ["tickets.id"], ondelete="CASCADE"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,15 @@
+"""Settings of the tickets service."""
+
+from desk_infra.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+SERVICE = "tickets"
+
+
+class TicketsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore")
+
+    tickets_database: str = "desk_tickets"
+    tickets_host: str = "127.0.0.1"
+    tickets_port: int = 8101
+    tickets_workers: int = 1

@@ -1,0 +1,34 @@
+"""The tickets service's exception tree (see the package docstring)."""
+
+
+class TicketsError(Exception):
+    """Base of the errors the use cases raise."""
+
+
+class NotFound(TicketsError):
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} {key} does not exist")
+        self.what = what
+        self.key = key
+
+
+class Forbidden(TicketsError):
+    def __init__(self, reason: str, permission: str | None = None) -> None:
+        super().__init__(reason)
+        self.permission = permission
+
+
+class InvalidField(TicketsError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class VersionMismatch(TicketsError):
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(
+            f"the ticket is at version {current}, not {expected}: reload and retry"
+        )
+        self.expected = expected
+        self.current = current

@@ -1,0 +1,98 @@
+"""Composition root of the tickets service: wires settings, database, broker, HTTP."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+from desk_infra.db import ensure_database
+from desk_infra.health import health_router
+from desk_infra.logs import configure_logging
+from desk_infra.migrations import upgrade_to_head
+from desk_infra.outbox import Outbox
+from desk_infra.problems import install_problem_handlers, problem_response
+from desk_infra.runtime import Runtime
+from desk_infra.telemetry import (
+    configure_tracing,
+    instrument_engine,
+    instrument_http_app,
+)
+from fastapi import FastAPI, Request
+from fastapi.responses import ORJSONResponse
+
+import desk_tickets
+from desk_tickets.adapters import tables
+from desk_tickets.config import SERVICE, TicketsSettings
+from desk_tickets.domain.errors import TicketsError
+from desk_tickets.entrypoints.http import router, to_problem
+from desk_tickets.service_layer.unit_of_work import UnitOfWork
+
+MIGRATIONS = Path(desk_tickets.__file__).parent / "migrations"
+
+
+def create_app(settings: TicketsSettings | None = None) -> FastAPI:
+    settings = settings or TicketsSettings()
+    runtime = Runtime.build(SERVICE, settings, settings.tickets_database, tables.outbox)
+    outbox = Outbox(tables.outbox)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Support desk: tickets service (internal)",
+        version="1",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.runtime = runtime
+    app.state.uow_factory = lambda: UnitOfWork(runtime.engine, outbox)
+    install_problem_handlers(app)
+
+    async def on_tickets_error(request: Request, exc: Exception) -> ORJSONResponse:
+        assert isinstance(exc, TicketsError)
+        return problem_response(to_problem(exc), request.url.path)
+
+    app.add_exception_handler(TicketsError, on_tickets_error)
+    app.include_router(router)
+    app.include_router(health_router(runtime.checks))
+    instrument_http_app(app)
+    instrument_engine(runtime.engine)
+    return app
+
+
+async def migrate(settings: TicketsSettings | None = None) -> None:
+    """Create the service's database if needed and apply its migrations."""
+    settings = settings or TicketsSettings()
+    await ensure_database(settings, settings.tickets_database)
+    url = settings.database_url(settings.tickets_database)
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
+
+
+def app_factory() -> FastAPI:
+    settings = TicketsSettings()
+    configure_logging(SERVICE, settings.log_level, settings.log_format)
+    configure_tracing(SERVICE, settings)
+    return create_app(settings)
+
+
+def run() -> None:
+    """Migrate, then serve the internal API."""
+    settings = TicketsSettings()
+    asyncio.run(migrate(settings))
+    uvicorn.run(
+        "desk_tickets.entrypoints.main:app_factory",
+        factory=True,
+        host=settings.tickets_host,
+        port=settings.tickets_port,
+        workers=settings.tickets_workers,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+    )
