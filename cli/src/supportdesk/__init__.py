@@ -1,0 +1,1 @@
+"""The operators' command line: run, migrate and seed the Support desk."""

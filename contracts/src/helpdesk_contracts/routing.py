@@ -9,6 +9,9 @@ DEAD_LETTER_EXCHANGE = "helpdesk.dlx"
 ESCALATIONS_EXCHANGE = "helpdesk.escalations.public"
 """Topic exchange other tenants' desks consume; keys ``tenant.<id>.<fact>.v<N>``."""
 
+UNROUTED_EXCHANGE = "helpdesk.unrouted"
+"""Alternate exchange: events no consumer is bound for are kept, not dropped."""
+
 TICKET_EVENTS = "ticket.#"
 
 

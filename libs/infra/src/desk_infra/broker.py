@@ -32,6 +32,7 @@ from helpdesk_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     ESCALATIONS_EXCHANGE,
     EVENTS_EXCHANGE,
+    UNROUTED_EXCHANGE,
     dead_letter_queue,
     retry_queue,
 )
@@ -45,12 +46,24 @@ from desk_infra.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-EVENTS = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
+# Events no queue is bound for go to the alternate exchange and wait in
+# ``helpdesk.unrouted`` for a week: published (and confirmed), not lost.
+_ALTERNATE = {"alternate-exchange": UNROUTED_EXCHANGE}
+UNROUTED = RabbitExchange(UNROUTED_EXCHANGE, type=ExchangeType.FANOUT, durable=True)
+UNROUTED_QUEUE = RabbitQueue(
+    UNROUTED_EXCHANGE,
+    queue_type=QueueType.QUORUM,
+    durable=True,
+    arguments={"x-message-ttl": 7 * 24 * 3600 * 1000},
+)
+EVENTS = RabbitExchange(
+    EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True, arguments=_ALTERNATE
+)
 DEAD_LETTERS = RabbitExchange(
     DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, durable=True
 )
 ESCALATIONS = RabbitExchange(
-    ESCALATIONS_EXCHANGE, type=ExchangeType.TOPIC, durable=True
+    ESCALATIONS_EXCHANGE, type=ExchangeType.TOPIC, durable=True, arguments=_ALTERNATE
 )
 EXCHANGES = {x.name: x for x in (EVENTS, DEAD_LETTERS, ESCALATIONS)}
 
@@ -78,6 +91,9 @@ def create_broker(settings: ServiceSettings, app_id: str) -> RabbitBroker:
 
 
 async def declare_exchanges(broker: RabbitBroker) -> None:
+    unrouted = await broker.declare_exchange(UNROUTED)
+    queue = await broker.declare_queue(UNROUTED_QUEUE)
+    await queue.bind(unrouted)
     for exchange in EXCHANGES.values():
         await broker.declare_exchange(exchange)
 

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 
 Check = Callable[[], Awaitable[object]]
 CHECK_TIMEOUT = 2.0
@@ -18,7 +18,7 @@ def health_router(checks: Callable[[], Mapping[str, Check]]) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz")
-    async def readyz() -> ORJSONResponse:
+    async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks().items():
             try:
@@ -28,7 +28,7 @@ def health_router(checks: Callable[[], Mapping[str, Check]]) -> APIRouter:
                 continue
             results[name] = "ok" if outcome is not False else "failing"
         ready = all(r == "ok" for r in results.values())
-        return ORJSONResponse(
+        return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": results},
             status_code=200 if ready else 503,
         )

@@ -19,7 +19,7 @@ from desk_infra.telemetry import (
     instrument_http_app,
 )
 from fastapi import FastAPI, Request
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 
 import desk_tickets
 from desk_tickets.adapters import tables
@@ -48,13 +48,12 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
         title="Support desk: tickets service (internal)",
         version="1",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.runtime = runtime
     app.state.uow_factory = lambda: UnitOfWork(runtime.engine, outbox)
     install_problem_handlers(app)
 
-    async def on_tickets_error(request: Request, exc: Exception) -> ORJSONResponse:
+    async def on_tickets_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, TicketsError)
         return problem_response(to_problem(exc), request.url.path)
 

@@ -1,0 +1,106 @@
+"""The desk's services: how to migrate them and how to start them as processes."""
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from desk_gateway.config import GatewaySettings
+from desk_tickets.config import TicketsSettings
+from desk_tickets.entrypoints.main import migrate as migrate_tickets
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    command: str
+    health_url: str | None
+
+
+def services() -> list[Service]:
+    """Every process of the desk, in start order."""
+    tickets = TicketsSettings()
+    gateway = GatewaySettings()
+    return [
+        Service(
+            "tickets",
+            "desk-tickets",
+            f"http://{tickets.tickets_host}:{tickets.tickets_port}/readyz",
+        ),
+        Service(
+            "gateway",
+            "desk-gateway",
+            f"http://{gateway.gateway_host}:{gateway.gateway_port}/readyz",
+        ),
+    ]
+
+
+MIGRATIONS: dict[str, Callable[[], Awaitable[None]]] = {"tickets": migrate_tickets}
+
+
+async def migrate_all() -> None:
+    for migrate in MIGRATIONS.values():
+        await migrate()
+
+
+def gateway_url() -> str:
+    settings = GatewaySettings()
+    return f"http://{settings.gateway_host}:{settings.gateway_port}"
+
+
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 60.0
+) -> None:
+    """Poll ``url`` until it answers 200; fail if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} was not ready after {timeout:.0f}s")
+
+
+def run_all(echo: Callable[[str], None]) -> int:
+    """Start every service, wait for each to be ready, and supervise until a signal."""
+    started: list[tuple[Service, subprocess.Popen[bytes]]] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        for service in services():
+            process = subprocess.Popen([service.command], env=os.environ.copy())  # noqa: S603
+            started.append((service, process))
+            if service.health_url:
+                wait_ready(service.health_url, process)
+            echo(f"{service.name} is ready")
+        url = gateway_url()
+        echo(f"The desk is up. Gateway: {url} (API docs: {url}/docs)")
+        while not stopping:
+            for service, process in started:
+                if process.poll() is not None:
+                    echo(f"{service.name} exited with {process.returncode}; stopping")
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        for _, process in reversed(started):
+            if process.poll() is None:
+                process.terminate()
+        for _, process in started:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()

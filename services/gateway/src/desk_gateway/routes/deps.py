@@ -1,0 +1,15 @@
+"""Dependencies the routes share."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from desk_gateway.upstream import Upstream
+
+
+def tickets_service(request: Request) -> Upstream:
+    upstream: Upstream = request.app.state.tickets
+    return upstream
+
+
+Tickets = Annotated[Upstream, Depends(tickets_service)]

@@ -1,0 +1,138 @@
+"""``/v1/tickets``: log, list, read, change and delete tickets; read their history."""
+
+import uuid
+from typing import Annotated, Literal
+
+from desk_infra.problems import problem_responses
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from helpdesk_contracts.api.common import Page
+from helpdesk_contracts.api.tickets import (
+    AuditEntryRead,
+    TicketCreate,
+    TicketRead,
+    TicketUpdate,
+)
+from helpdesk_contracts.permissions import Permission
+from helpdesk_contracts.vocabulary import Priority, TicketStatus
+
+from desk_gateway.auth import Principal
+from desk_gateway.guards import TicketWorker, requires
+from desk_gateway.routes.deps import Tickets
+
+router = APIRouter(
+    prefix="/v1/tickets",
+    tags=["tickets"],
+    responses=problem_responses(401, 403, 422, 502, 503, 504),
+)
+
+PROBLEMS = problem_responses(404)
+
+
+@router.post(
+    "",
+    response_model=TicketRead,
+    status_code=201,
+    responses=PROBLEMS,
+    summary="Log a ticket",
+)
+async def open_ticket(
+    body: TicketCreate, who: TicketWorker, tickets: Tickets
+) -> Response:
+    """Requesters raise their own; operators may log one on a requester's behalf."""
+    payload = body.model_dump_json(exclude_unset=True).encode()
+    return await tickets.forward("POST", "/v1/tickets", who, json_body=payload)
+
+
+@router.get(
+    "", response_model=Page[TicketRead], responses=PROBLEMS, summary="List tickets"
+)
+async def list_tickets(
+    request: Request,
+    who: TicketWorker,
+    tickets: Tickets,
+    status: Annotated[list[TicketStatus] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    topic_id: uuid.UUID | None = None,
+    sub_topic_id: uuid.UUID | None = None,
+    assigned_to_me: bool = False,
+    unassigned: bool = False,
+    sort: Literal["created_at", "-created_at"] = "-created_at",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Newest first by default; requesters see only the tickets they raised."""
+    return await tickets.forward(
+        "GET", "/v1/tickets", who, params=list(request.query_params.multi_items())
+    )
+
+
+@router.get(
+    "/by-reference/{reference}",
+    response_model=TicketRead,
+    responses=PROBLEMS,
+    summary="Find a ticket by its reference",
+)
+async def get_ticket_by_reference(
+    reference: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z]+-\d{4}-\d+$")],
+    who: TicketWorker,
+    tickets: Tickets,
+) -> Response:
+    return await tickets.forward("GET", f"/v1/tickets/by-reference/{reference}", who)
+
+
+@router.get("/{ticket_id}", response_model=TicketRead, responses=PROBLEMS)
+async def get_ticket(
+    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+) -> Response:
+    """The ticket, with an ``ETag`` to send back as ``If-Match`` when changing it."""
+    return await tickets.forward("GET", f"/v1/tickets/{ticket_id}", who)
+
+
+@router.patch(
+    "/{ticket_id}",
+    response_model=TicketRead,
+    responses={**PROBLEMS, 412: {"description": "If-Match names an older version."}},
+)
+async def change_ticket(
+    ticket_id: uuid.UUID,
+    body: TicketUpdate,
+    who: TicketWorker,
+    tickets: Tickets,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Change fields, status (reopening included), topic or primary assignee."""
+    headers = {"if-match": if_match} if if_match else None
+    payload = body.model_dump_json(exclude_unset=True).encode()
+    return await tickets.forward(
+        "PATCH", f"/v1/tickets/{ticket_id}", who, json_body=payload, headers=headers
+    )
+
+
+@router.delete("/{ticket_id}", status_code=204, responses=PROBLEMS)
+async def delete_ticket(
+    ticket_id: uuid.UUID,
+    who: Annotated[Principal, Depends(requires(Permission.REQUEST_DELETE_ALL))],
+    tickets: Tickets,
+) -> Response:
+    return await tickets.forward("DELETE", f"/v1/tickets/{ticket_id}", who)
+
+
+@router.get(
+    "/{ticket_id}/audit", response_model=Page[AuditEntryRead], responses=PROBLEMS
+)
+async def ticket_audit(
+    ticket_id: uuid.UUID,
+    request: Request,
+    who: TicketWorker,
+    tickets: Tickets,
+    order: Literal["oldest", "newest"] = "oldest",
+    cursor: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Every change to the ticket: who, when, and each field before and after."""
+    return await tickets.forward(
+        "GET",
+        f"/v1/tickets/{ticket_id}/audit",
+        who,
+        params=list(request.query_params.multi_items()),
+    )
