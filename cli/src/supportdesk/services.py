@@ -30,6 +30,7 @@ def services() -> list[Service]:
             "desk-tickets",
             f"http://{tickets.tickets_host}:{tickets.tickets_port}/readyz",
         ),
+        Service("tickets-relay", "desk-tickets-relay", None),
         Service(
             "gateway",
             "desk-gateway",

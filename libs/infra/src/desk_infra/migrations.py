@@ -5,9 +5,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+
+LOCK = 0x6465736B  # "desk": the advisory lock that serialises migrations
 
 
 def upgrade_to_head(script_location: Path, database_url: str) -> None:
@@ -26,6 +28,10 @@ def run_env(metadata: MetaData) -> None:
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadata)
         with context.begin_transaction():
+            # Processes starting together migrate one after the other.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK}
+            )
             context.run_migrations()
 
     async def online() -> None:

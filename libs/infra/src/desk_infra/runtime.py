@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -81,3 +82,17 @@ class Runtime:
 
     async def _check_broker(self) -> bool:
         return await self.broker.ping(timeout=1.0)
+
+
+async def serve_until_signalled(runtime: Runtime) -> None:
+    """Start ``runtime`` (its relay, its consumers) and stop it on SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("%s stopping", runtime.service)
+        await runtime.stop()

@@ -13,3 +13,5 @@ class TicketsSettings(ServiceSettings):
     tickets_host: str = "127.0.0.1"
     tickets_port: int = 8101
     tickets_workers: int = 1
+    tickets_embedded_relay: bool = False
+    """Relay the outbox inside the API process too (default: ``desk-tickets-relay``)."""

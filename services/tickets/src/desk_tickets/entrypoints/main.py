@@ -33,7 +33,8 @@ MIGRATIONS = Path(desk_tickets.__file__).parent / "migrations"
 
 def create_app(settings: TicketsSettings | None = None) -> FastAPI:
     settings = settings or TicketsSettings()
-    runtime = Runtime.build(SERVICE, settings, settings.tickets_database, tables.outbox)
+    relayed = tables.outbox if settings.tickets_embedded_relay else None
+    runtime = Runtime.build(SERVICE, settings, settings.tickets_database, relayed)
     outbox = Outbox(tables.outbox)
 
     @contextlib.asynccontextmanager
