@@ -18,10 +18,12 @@ import difflib
 import importlib.metadata
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 try:
     import yaml
@@ -87,9 +89,7 @@ def event_description(event: type[EventData]) -> str:
 
 def build_app(events: Sequence[type[EventData]] = ALL_EVENTS) -> FastStream:
     """A FastStream app declaring one publisher per event type; it never connects."""
-    broker = RabbitBroker(
-        specification_url=SERVER_URL, description=SERVER_DESCRIPTION
-    )
+    broker = RabbitBroker(specification_url=SERVER_URL, description=SERVER_DESCRIPTION)
     exchange = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
     for event in events:
         broker.publisher(
@@ -112,29 +112,75 @@ def build_app(events: Sequence[type[EventData]] = ALL_EVENTS) -> FastStream:
 
 
 def asyncapi_document(events: Sequence[type[EventData]] = ALL_EVENTS) -> Any:
-    """The document as JSON-able data, in a stable order.
+    """The document as JSON-able data, corrected where FastStream's falls short.
 
-    FastStream lists channels in the order of a weak set of publishers, which is no
-    order at all; here channels, operations and messages follow ``events``, and
-    component schemas are sorted by name. The correlation id FastStream declares is
-    the AMQP ``correlation_id`` property, not the envelope's ``correlationid``; the
-    latter is the one the desk sets, so messages point at it instead.
+    - FastStream lists channels in the order of a weak set of publishers, which is
+      no order at all; here channels, operations and messages follow ``events``,
+      and component schemas are sorted by name.
+    - It names components ``ticket.created.v1:Message`` and
+      ``Envelope[TicketCreated]``, where AsyncAPI 3.0 wants keys matching
+      ``^[a-zA-Z0-9._-]+$``; they become ``ticket.created.v1_Message`` and
+      ``Envelope_TicketCreated``, and every ``$ref`` follows.
+    - Its correlation id is the AMQP ``correlation_id`` property; the desk's is the
+      envelope's ``correlationid``, so messages point there instead.
     """
     _check_shared_definitions(events)
     document = build_app(events).schema.to_specification().to_jsonable()
     position = {event.event_type: i for i, event in enumerate(events)}
 
     def order(name: str) -> tuple[int, str]:
-        return position.get(name.split(":", 1)[0], len(position)), name
+        event_type = name.removesuffix("_Message")
+        return position.get(event_type, len(position)), name
 
     components = document["components"]
     for message in components["messages"].values():
         message["correlationId"] = dict(_CORRELATION)
+    renamed = {
+        section: _conforming_names(components[section])
+        for section in ("messages", "schemas")
+    }
+    for section, names in renamed.items():
+        components[section] = {names[k]: v for k, v in components[section].items()}
+    document = _rewrite_refs(document, renamed)
+    components = document["components"]
     document["channels"] = _sorted(document["channels"], order)
     document["operations"] = _sorted(document["operations"], order)
     components["messages"] = _sorted(components["messages"], order)
     components["schemas"] = _sorted(components["schemas"], None)
     return document
+
+
+_COMPONENT_KEY = re.compile(r"^[a-zA-Z0-9._-]+$")
+"""What AsyncAPI 3.0 allows as the key of a component."""
+
+
+def _conforming_names(section: Mapping[str, Any]) -> dict[str, str]:
+    """Each key of a components section and a name AsyncAPI allows for it."""
+    names: dict[str, str] = {}
+    for key in section:
+        name = key
+        if not _COMPONENT_KEY.match(key):
+            name = re.sub(r"[^a-zA-Z0-9._-]+", "_", key).strip("_")
+        if name in names.values() or (name != key and name in section):
+            raise ValueError(f"component {key!r} and another both become {name!r}")
+        names[key] = name
+    return names
+
+
+def _rewrite_refs(node: Any, renamed: Mapping[str, Mapping[str, str]]) -> Any:
+    """``node`` with references to renamed components pointing at the new names."""
+    if isinstance(node, list):
+        return [_rewrite_refs(item, renamed) for item in node]
+    if not isinstance(node, dict):
+        return node
+    rewritten = {key: _rewrite_refs(value, renamed) for key, value in node.items()}
+    target = node.get("$ref")
+    if isinstance(target, str) and target.startswith("#/components/"):
+        section, _, name = target.removeprefix("#/components/").partition("/")
+        name = unquote(name)
+        if name in renamed.get(section, {}):
+            rewritten["$ref"] = f"#/components/{section}/{renamed[section][name]}"
+    return rewritten
 
 
 def _sorted(

@@ -1,0 +1,236 @@
+"""Pure helpers of the ticket use cases: list cursors and assignee promotion."""
+
+import base64
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
+
+import pytest
+from desk_tickets.domain.errors import InvalidField
+from desk_tickets.domain.model import Assignee
+from desk_tickets.service_layer.tickets import (
+    _decode_cursor,
+    _encode_cursor,
+    _primary_assignees,
+)
+from desk_tickets.service_layer.unit_of_work import UnitOfWork
+from helpdesk_contracts.api.tickets import AssigneeRef
+from helpdesk_contracts.vocabulary import ActorKind, AssigneeKind
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.unit.builders import TENANT, make_actor, make_ticket
+
+# --- cursors ---------------------------------------------------------------------
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_a_cursor_decodes_to_the_ticket_it_was_made_from() -> None:
+    created = datetime(2024, 5, 17, 8, 30, 12, 345678, tzinfo=UTC)
+    ticket = make_ticket(id=uuid.uuid4(), created_at=created)
+
+    cursor = _encode_cursor(ticket)
+
+    assert _decode_cursor(cursor) == (created, ticket.id)
+    assert "=" not in cursor
+    assert set(cursor) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    )
+
+
+OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]
+
+
+@given(
+    created=st.datetimes(timezones=st.sampled_from(OFFSETS)),
+    ticket_id=st.uuids(),
+)
+def test_cursors_round_trip(created: datetime, ticket_id: uuid.UUID) -> None:
+    ticket = make_ticket(id=ticket_id, created_at=created)
+
+    decoded_at, decoded_id = _decode_cursor(_encode_cursor(ticket))
+
+    assert decoded_id == ticket_id
+    assert decoded_at == created
+    assert decoded_at.utcoffset() == created.utcoffset()
+
+
+GARBAGE = {
+    "plain words": "not-a-cursor",
+    "empty": "",
+    "one character": "A",
+    "outside the alphabet": "!!!!",
+    "not ascii": "curs\u00f6r",
+    "no separator": b64(b"2024-05-17T08:30:12+00:00"),
+    "two separators": b64(b"2024-05-17T08:30:12+00:00|a|b"),
+    "bad date": b64(f"yesterday|{uuid.uuid4()}".encode()),
+    "bad uuid": b64(b"2024-05-17T08:30:12+00:00|not-a-uuid"),
+    "not utf-8": b64(b"\xff\xfe|\xfd"),
+}
+
+
+@pytest.mark.parametrize("cursor", GARBAGE.values(), ids=GARBAGE.keys())
+def test_a_garbage_cursor_is_an_invalid_cursor_field(cursor: str) -> None:
+    with pytest.raises(InvalidField) as refused:
+        _decode_cursor(cursor)
+
+    assert refused.value.field == "cursor"
+
+
+@given(cursor=st.text(max_size=200))
+def test_any_text_either_decodes_or_is_an_invalid_cursor(cursor: str) -> None:
+    outcome: tuple[datetime, uuid.UUID] | InvalidField
+    try:
+        outcome = _decode_cursor(cursor)
+    except InvalidField as refused:
+        outcome = refused
+
+    if isinstance(outcome, InvalidField):
+        assert outcome.field == "cursor"
+    else:
+        assert isinstance(outcome[0], datetime)
+        assert isinstance(outcome[1], uuid.UUID)
+
+
+# --- primary assignees -----------------------------------------------------------
+
+
+class FakeDirectory:
+    """The directory port: which ids exist, recording every question asked."""
+
+    def __init__(self, users: Iterable[str] = ()) -> None:
+        self.users = set(users)
+        self.asked: list[tuple[str, str, list[str]]] = []
+
+    async def existing(self, tenant_id: str, kind: str, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        self.asked.append((tenant_id, kind, wanted))
+        if tenant_id != TENANT or kind != "users":
+            return set()
+        return self.users & set(wanted)
+
+
+class FakeUow:
+    """Only what ``_primary_assignees`` may touch: the directory."""
+
+    def __init__(self, directory: FakeDirectory) -> None:
+        self.directory = directory
+
+
+def uow_with(*users: str) -> tuple[UnitOfWork, FakeDirectory]:
+    directory = FakeDirectory(users)
+    return cast(UnitOfWork, FakeUow(directory)), directory
+
+
+def user(user_id: str, *, primary: bool = False) -> Assignee:
+    return Assignee(AssigneeKind.USER, user_id, primary=primary)
+
+
+def team(team_id: str) -> Assignee:
+    return Assignee(AssigneeKind.TEAM, team_id)
+
+
+ACTOR = make_actor("olivia", ActorKind.OPERATOR)
+CURRENT = (user("alice", primary=True), user("bob"), team("billing"))
+
+
+async def test_promoting_an_additional_assignee_keeps_the_old_primary() -> None:
+    uow, directory = uow_with()
+
+    result = await _primary_assignees(CURRENT, AssigneeRef(id="bob"), uow, ACTOR)
+
+    assert result == [user("bob", primary=True), team("billing"), user("alice")]
+    assert directory.asked == []
+
+
+async def test_a_new_primary_replaces_the_old_one() -> None:
+    uow, directory = uow_with("carol")
+
+    result = await _primary_assignees(CURRENT, AssigneeRef(id="carol"), uow, ACTOR)
+
+    assert result == [user("carol", primary=True), user("bob"), team("billing")]
+    assert directory.asked == [(TENANT, "users", ["carol"])]
+
+
+async def test_no_primary_removes_only_the_primary() -> None:
+    uow, directory = uow_with()
+
+    result = await _primary_assignees(CURRENT, None, uow, ACTOR)
+
+    assert result == [user("bob"), team("billing")]
+    assert directory.asked == []
+
+
+async def test_naming_the_current_primary_again_changes_nothing() -> None:
+    uow, directory = uow_with()
+
+    result = await _primary_assignees(CURRENT, AssigneeRef(id="alice"), uow, ACTOR)
+
+    assert result == list(CURRENT)
+    assert directory.asked == []
+
+
+async def test_promoting_when_there_is_no_primary_adds_no_one() -> None:
+    uow, _ = uow_with()
+    current = (user("bob"), user("dan"))
+
+    result = await _primary_assignees(current, AssigneeRef(id="dan"), uow, ACTOR)
+
+    assert result == [user("dan", primary=True), user("bob")]
+
+
+async def test_a_first_primary_on_an_unassigned_ticket() -> None:
+    uow, directory = uow_with("carol")
+
+    result = await _primary_assignees((), AssigneeRef(id="carol"), uow, ACTOR)
+
+    assert result == [user("carol", primary=True)]
+    assert directory.asked == [(TENANT, "users", ["carol"])]
+
+
+async def test_a_user_not_in_the_directory_is_refused() -> None:
+    uow, _ = uow_with("carol")
+
+    with pytest.raises(InvalidField) as refused:
+        await _primary_assignees(CURRENT, AssigneeRef(id="mallory"), uow, ACTOR)
+
+    assert refused.value.field == "assignee"
+    assert "mallory" in refused.value.reason
+
+
+async def test_a_user_named_like_an_assigned_team_is_still_looked_up() -> None:
+    uow, directory = uow_with()
+
+    with pytest.raises(InvalidField):
+        await _primary_assignees(CURRENT, AssigneeRef(id="billing"), uow, ACTOR)
+
+    assert directory.asked == [(TENANT, "users", ["billing"])]
+
+
+async def test_teams_cannot_be_made_primary_yet() -> None:
+    uow, directory = uow_with()
+    wanted = AssigneeRef(kind=AssigneeKind.TEAM, id="billing")
+
+    with pytest.raises(InvalidField) as refused:
+        await _primary_assignees(CURRENT, wanted, uow, ACTOR)
+
+    assert refused.value.field == "assignee"
+    assert directory.asked == []
+
+
+async def test_the_result_always_has_at_most_one_primary_and_no_duplicates() -> None:
+    uow, _ = uow_with("carol")
+    outcomes = []
+
+    for wanted in ("alice", "bob", "carol", None):
+        ref = AssigneeRef(id=wanted) if wanted else None
+        outcomes.append(await _primary_assignees(CURRENT, ref, uow, ACTOR))
+
+    for result in outcomes:
+        assert sum(a.primary for a in result) <= 1
+        keys = [(a.kind, a.id) for a in result]
+        assert len(keys) == len(set(keys))
