@@ -4,13 +4,11 @@ import asyncio
 from typing import Annotated
 
 import typer
-from desk_gateway.auth import mint_token
-from desk_infra.settings import JwtSettings
 from helpdesk_contracts.permissions import Permission
 from helpdesk_contracts.vocabulary import ActorKind
 
-from supportdesk.seed import DEMO_TENANT, Seeder
-from supportdesk.services import migrate_all, run_all
+# Commands import the services' modules when they run, so that ``--help`` and
+# ``token`` start quickly.
 
 app = typer.Typer(help="Run and administer the Support desk.", no_args_is_help=True)
 
@@ -27,6 +25,8 @@ REQUESTER_DEMO_PERMISSIONS = [
 @app.command()
 def migrate() -> None:
     """Create each service's database if needed and apply its migrations."""
+    from supportdesk.services import migrate_all
+
     asyncio.run(migrate_all())
     typer.echo("databases are up to date")
 
@@ -34,6 +34,8 @@ def migrate() -> None:
 @app.command()
 def up() -> None:
     """Migrate, start every service, print the gateway URL, run until Ctrl-C."""
+    from supportdesk.services import migrate_all, run_all
+
     asyncio.run(migrate_all())
     raise typer.Exit(run_all(typer.echo))
 
@@ -55,6 +57,11 @@ def token(
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 12 * 3600,
 ) -> None:
     """Print a development bearer token (last line), registering tenant and user."""
+    from desk_gateway.auth import mint_token
+    from desk_infra.settings import JwtSettings
+
+    from supportdesk.seed import Seeder
+
     if kind is ActorKind.SYSTEM:
         raise typer.BadParameter(
             "tokens are for operators or requesters", param_hint="--kind"
@@ -85,6 +92,11 @@ def token(
 @app.command()
 def demo() -> None:
     """Seed a demo tenant (with an owner tenant), users and topics; print tokens."""
+    from desk_gateway.auth import mint_token
+    from desk_infra.settings import JwtSettings
+
+    from supportdesk.seed import DEMO_TENANT, Seeder
+    from supportdesk.services import migrate_all
 
     async def seed() -> list[str]:
         seeder = Seeder()

@@ -37,7 +37,9 @@ class ServiceSettings(BaseSettings):
 class JwtSettings(BaseSettings):
     """How bearer tokens are signed and checked."""
 
-    model_config = SettingsConfigDict(env_prefix="DESK_JWT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DESK_JWT_", extra="ignore", populate_by_name=True
+    )
 
     secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     """HS256 secret, for development and tests."""
@@ -46,11 +48,15 @@ class JwtSettings(BaseSettings):
     issuer: str = "supportdesk"
     audience: str = "supportdesk"
     environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias="DESK_ENVIRONMENT"
+        default="development",
+        validation_alias="DESK_ENVIRONMENT",
     )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "JwtSettings":
+        if self.jwks_url is None and len(self.secret.get_secret_value().encode()) < 32:
+            # RFC 7518, section 3.2: an HS256 key must have at least 256 bits.
+            raise ValueError("DESK_JWT_SECRET must be at least 32 bytes long")
         placeholder = self.secret.get_secret_value() == DEVELOPMENT_SECRET
         if self.environment == "production" and self.jwks_url is None and placeholder:
             raise ValueError(

@@ -55,6 +55,8 @@ class TokenVerifier:
                 claims = self._decode(
                     token, self._settings.secret.get_secret_value(), "HS256"
                 )
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Problem(503, "the token signing keys cannot be fetched now") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"the bearer token is not valid: {exc}") from exc
         return _principal(claims)

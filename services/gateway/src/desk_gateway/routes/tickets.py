@@ -3,6 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
+from desk_infra.etags import etag, parse_if_match
 from desk_infra.problems import problem_responses
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from helpdesk_contracts.api.common import Page
@@ -101,7 +102,10 @@ async def change_ticket(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Change fields, status (reopening included), topic or primary assignee."""
-    headers = {"if-match": if_match} if if_match else None
+    versions = parse_if_match(if_match)
+    headers = (
+        {"if-match": ", ".join(etag(v) for v in sorted(versions))} if versions else None
+    )
     payload = body.model_dump_json(exclude_unset=True).encode()
     return await tickets.forward(
         "PATCH", f"/v1/tickets/{ticket_id}", who, json_body=payload, headers=headers

@@ -7,6 +7,7 @@ this API trusts them and must therefore only be reachable from the gateway.
 import uuid
 from typing import Annotated, Any, Literal
 
+from desk_infra.etags import etag, parse_if_match
 from desk_infra.logs import bind_log_context
 from desk_infra.problems import Problem, field_error
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -71,20 +72,6 @@ def actor(
 
 UowDep = Annotated[UnitOfWork, Depends(uow)]
 ActorDep = Annotated[Actor, Depends(actor)]
-
-
-def parse_if_match(value: str | None) -> int | None:
-    """``If-Match: "3"`` (or ``W/"3"``) names ticket version 3; ``*`` matches any."""
-    if value is None or value.strip() == "*":
-        return None
-    tag = value.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise Problem(412, f"If-Match {value!r} names no version of this ticket")
-    return int(tag)
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def ticket_response(ticket: Any, status: int = 200) -> Response:

@@ -117,14 +117,14 @@ async def change_ticket(
     actor: Actor,
     ticket_id: uuid.UUID,
     cmd: TicketUpdate,
-    if_match: int | None = None,
+    if_match: frozenset[int] | None = None,
 ) -> Ticket:
     """Apply a partial update; events and one audit entry describe what changed."""
     now = _now()
     async with uow:
         ticket = await _visible_ticket(uow, actor, ticket_id, for_update=True)
-        if if_match is not None and if_match != ticket.version:
-            raise VersionMismatch(if_match, ticket.version)
+        if if_match is not None and ticket.version not in if_match:
+            raise VersionMismatch(min(if_match), ticket.version)
         access.require_update(actor, ticket)
         change = await _plan_change(uow, actor, ticket, cmd, now)
         if not change.columns and change.assignees is None:

@@ -1,0 +1,180 @@
+"""The desk as real processes on free ports, driven over HTTP through the gateway."""
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from desk_gateway.auth import mint_token
+from desk_infra.settings import JwtSettings
+from helpdesk_contracts.vocabulary import ActorKind
+from pydantic import SecretStr
+
+from tests.conftest import ROOT, unique
+
+SECRET = "e2e-secret-not-for-production-use-0123456789"
+DATABASE = "desk_tickets_e2e"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Desk:
+    """The running processes and how to reach them."""
+
+    env: dict[str, str]
+    gateway: str
+    tickets: str
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, command: str, ready_url: str | None = None) -> None:
+        with (ROOT / "var" / f"e2e-{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [command], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        if ready_url:
+            wait_until_ready(ready_url, self.processes[name])
+
+    def kill(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            ["supportdesk", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    def token(
+        self, tenant: str, user: str, *permissions: str, kind: str = "operator"
+    ) -> str:
+        settings = JwtSettings(secret=SecretStr(SECRET))
+        return mint_token(
+            settings,
+            tenant_id=tenant,
+            user_id=user,
+            kind=ActorKind(kind),
+            permissions=list(permissions),
+        )
+
+
+def wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (
+            f"process for {url} exited with {process.returncode}"
+        )
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def desk(servers: dict[str, str]) -> Iterator[Desk]:
+    (ROOT / "var").mkdir(exist_ok=True)
+    tickets_port, gateway_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DESK_PG_URL": servers["pg"],
+        "DESK_AMQP_URL": servers["amqp"],
+        "DESK_TICKETS_DATABASE": DATABASE,
+        "DESK_TICKETS_PORT": str(tickets_port),
+        "DESK_GATEWAY_PORT": str(gateway_port),
+        "DESK_TICKETS_URL": f"http://127.0.0.1:{tickets_port}",
+        "DESK_JWT_SECRET": SECRET,
+        "DESK_LOG_LEVEL": "WARNING",
+        "DESK_TENANT_CACHE_SECONDS": "0",
+    }
+    running = Desk(
+        env, f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{tickets_port}"
+    )
+    running.cli("migrate")
+    try:
+        running.start("tickets", "desk-tickets", f"{running.tickets}/readyz")
+        running.start("relay", "desk-tickets-relay")
+        running.start("gateway", "desk-gateway", f"{running.gateway}/readyz")
+        yield running
+    finally:
+        running.stop_all()
+
+
+class Api:
+    """The gateway, called with one bearer token (a connection per call)."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base
+        self.headers = {"authorization": f"Bearer {token}"}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return httpx.request(
+            method, self.base + path, headers=headers, timeout=10, **kwargs
+        )
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def tenant(desk: Desk) -> str:
+    """A fresh tenant with Support enabled, registered through the CLI."""
+    name = unique("e2e")
+    desk.cli(
+        "token", "--tenant", name, "--user", "alice", "-p", "support:request:update:all"
+    )
+    return name
+
+
+@pytest.fixture
+def alice(desk: Desk, tenant: str) -> Api:
+    return Api(
+        desk.gateway,
+        desk.token(
+            tenant,
+            "alice",
+            "support:request:update:all",
+            "support:request:delete:all",
+            "support:settings:topics",
+        ),
+    )
