@@ -1,0 +1,11 @@
+# Sourced by the scripts: makes sure uv is there (installing it from PyPI) and
+# puts the project's environment in place from the lock file.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if ! command -v uv >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check uv
+fi
+if ! command -v uv >/dev/null 2>&1; then
+    uv() { python3 -m uv "$@"; }
+fi
+uv sync --frozen --python 3.11 --quiet
