@@ -11,6 +11,8 @@ from helpdesk_contracts.vocabulary import ActorKind
 # ``token`` start quickly.
 
 app = typer.Typer(help="Run and administer the Support desk.", no_args_is_help=True)
+dead_letters = typer.Typer(help="Inspect and replay a consumer queue's dead letters.")
+app.add_typer(dead_letters, name="dlq")
 
 OPERATOR_DEMO_PERMISSIONS = [
     p.value for p in Permission if p.value.startswith("support:")
@@ -125,3 +127,38 @@ def demo() -> None:
     )
     typer.echo(f"operator olivia (every support permission):\n{operator}")
     typer.echo(f"requester rita:\n{requester}")
+
+
+@dead_letters.command("list")
+def list_dead_letters(
+    queue: Annotated[
+        str, typer.Argument(help="The consumer queue, e.g. sla.ticket-events")
+    ],
+    limit: Annotated[int, typer.Option(help="How many to show.")] = 50,
+) -> None:
+    """Show dead letters with the reason they were set aside; they stay queued."""
+    from desk_infra.dead_letters import peek
+    from desk_infra.settings import ServiceSettings
+
+    url = ServiceSettings().amqp_url.get_secret_value()
+    letters = asyncio.run(peek(url, queue, limit))
+    for letter in letters:
+        typer.echo(f"{letter.message_id} {letter.type} attempts={letter.attempts}")
+        typer.echo(f"    reason: {letter.error}")
+    typer.echo(f"{len(letters)} dead letter(s) shown")
+
+
+@dead_letters.command("replay")
+def replay_dead_letters(
+    queue: Annotated[
+        str, typer.Argument(help="The consumer queue to put them back on.")
+    ],
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+) -> None:
+    """Put dead letters back on their queue, for another round of attempts."""
+    from desk_infra.dead_letters import replay
+    from desk_infra.settings import ServiceSettings
+
+    url = ServiceSettings().amqp_url.get_secret_value()
+    moved = asyncio.run(replay(url, queue, limit))
+    typer.echo(f"replayed {moved} message(s) onto {queue}")
