@@ -87,7 +87,6 @@ class TicketCreate(_Strict):
     location_id: ExternalId | None = None
     map_pin: MapPin | None = None
     assignee: AssigneeRef | None = Field(default=None, description="Primary assignee.")
-    channel: TicketChannel = TicketChannel.PORTAL
 
 
 class TicketUpdate(_Patch):

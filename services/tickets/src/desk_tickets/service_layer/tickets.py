@@ -9,7 +9,12 @@ from typing import Any
 from helpdesk_contracts.api.tickets import AssigneeRef, TicketCreate, TicketUpdate
 from helpdesk_contracts.permissions import Permission
 from helpdesk_contracts.tickets import v1
-from helpdesk_contracts.vocabulary import AssigneeKind, Priority, TicketStatus
+from helpdesk_contracts.vocabulary import (
+    AssigneeKind,
+    Priority,
+    TicketChannel,
+    TicketStatus,
+)
 from sqlalchemy import Row
 
 from desk_tickets.adapters.repository import assigned_filter, unassigned_filter
@@ -57,7 +62,7 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, cmd: TicketCreate) -> Ticke
             description=cmd.description,
             status=TicketStatus.OPEN,
             priority=cmd.priority,
-            channel=cmd.channel,
+            channel=TicketChannel.PORTAL,
             topic_id=cmd.topic_id,
             sub_topic_id=cmd.sub_topic_id,
             requester_id=requester_id,
