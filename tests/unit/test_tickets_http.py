@@ -1,6 +1,7 @@
 """The tickets API's pure pieces: reading If-Match, and errors as problem details."""
 
 import pytest
+from desk_infra.etags import parse_if_match
 from desk_infra.problems import PROBLEM_BASE, Problem
 from desk_tickets.domain.errors import (
     Forbidden,
@@ -9,7 +10,6 @@ from desk_tickets.domain.errors import (
     TicketsError,
     VersionMismatch,
 )
-from desk_infra.etags import parse_if_match
 from desk_tickets.entrypoints.http import to_problem
 
 # --- If-Match --------------------------------------------------------------------

@@ -6,24 +6,25 @@ keys are random per test, so runs never see each other's messages.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import aio_pika
-import asyncpg
 import pytest
 from aio_pika.abc import AbstractChannel
-from desk_infra.broker import create_broker, declare_exchanges
 from desk_infra.db import asyncpg_dsn, create_engine, ensure_database
 from desk_infra.inbox import inbox_table
 from desk_infra.outbox import OUTBOX_DDL, outbox_table
 from desk_infra.settings import ServiceSettings
 from faststream.rabbit import RabbitBroker
 from pydantic import SecretStr
-from sqlalchemy import MetaData, Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import MetaData, text
 
 from tests.conftest import unique
-from tests.service.infra.support import effects_table
+from tests.service.infra.support import (
+    Store,
+    connected_broker,
+    drop_database,
+    effects_table,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,18 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "rabbitmq_restart: stops and restarts the local RabbitMQ (slow, runs in CI)",
     )
-
-
-@dataclass(frozen=True)
-class Store:
-    """The scratch database of one test module."""
-
-    name: str
-    engine: AsyncEngine
-    outbox: Table
-    inbox: Table
-    effects: Table
-    listen_dsn: str
 
 
 @pytest.fixture(scope="session")
@@ -69,11 +58,7 @@ async def store(settings: ServiceSettings) -> AsyncIterator[Store]:
             await conn.execute(text(statement))
     yield Store(name, engine, *tables, asyncpg_dsn(settings, name))
     await engine.dispose()
-    conn = await asyncpg.connect(asyncpg_dsn(settings, "postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_database(settings, name)
 
 
 @pytest.fixture
@@ -87,11 +72,8 @@ async def db(store: Store) -> Store:
 @pytest.fixture
 async def broker(settings: ServiceSettings) -> AsyncIterator[RabbitBroker]:
     """A service's broker, connected, with the desk's exchanges declared."""
-    broker = create_broker(settings, app_id=unique("infra-test"))
-    await broker.connect()
-    await declare_exchanges(broker)
-    yield broker
-    await broker.stop()
+    async with connected_broker(settings) as broker:
+        yield broker
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from faststream import AckPolicy
+from faststream.message import StreamMessage
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -210,7 +211,12 @@ def register_consumer(
     acknowledged only after it returns, so a crash means a second delivery.
     """
 
-    @broker.subscriber(spec.rabbit_queue(), EXCHANGES[spec.exchange], title=spec.queue)
+    @broker.subscriber(
+        spec.rabbit_queue(),
+        EXCHANGES[spec.exchange],
+        title=spec.queue,
+        decoder=_undecoded,
+    )
     async def consume(message: RabbitMessage) -> None:
         raw = message.raw_message
         try:
@@ -232,6 +238,15 @@ def register_consumer(
                 return
             log.debug("consumed %s from %s", envelope.type, spec.queue)
         await message.ack()
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """Leave the body undecoded: ``consume`` parses it and dead-letters what it cannot.
+
+    FastStream's own JSON decoding runs before the handler: on a body that is not
+    JSON it raised there, and with manual acks the message stayed unacknowledged.
+    """
+    return message.body
 
 
 async def _retry_or_dead_letter(

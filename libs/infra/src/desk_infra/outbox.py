@@ -34,6 +34,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,14 @@ class OutboxRelay:
                 try:
                     relayed = await self.relay_batch()
                     failures = 0
-                except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+                # SQLAlchemy wraps the driver's errors (a lost connection, a
+                # failover) in DBAPIError: they reach here as that, not as asyncpg's.
+                except (
+                    TimeoutError,
+                    OSError,
+                    asyncpg.PostgresError,
+                    DBAPIError,
+                ) as exc:
                     failures += 1
                     delay = min(self._max_backoff, 0.5 * 2**failures)
                     log.warning(
