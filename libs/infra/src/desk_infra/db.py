@@ -17,7 +17,10 @@ def create_engine(settings: ServiceSettings, database: str) -> AsyncEngine:
         settings.database_url(database),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout on the hot path. A
+        # connection broken by a database restart fails one call and is replaced.
+        pool_pre_ping=False,
+        pool_recycle=1800,
     )
 
 

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from desk_gateway.upstream import Upstream
 
 
-def tickets_service(request: Request) -> Upstream:
+async def tickets_service(request: Request) -> Upstream:
     upstream: Upstream = request.app.state.tickets
     return upstream
 

@@ -45,12 +45,12 @@ from desk_tickets.service_layer.views import ticket_read
 router = APIRouter(prefix="/v1")
 
 
-def uow(request: Request) -> UnitOfWork:
+async def uow(request: Request) -> UnitOfWork:
     factory = request.app.state.uow_factory
     return factory()  # type: ignore[no-any-return]
 
 
-def actor(
+async def actor(
     x_desk_tenant: Annotated[str, Header()],
     x_desk_user: Annotated[str, Header()],
     x_desk_kind: Annotated[ActorKind, Header()],
