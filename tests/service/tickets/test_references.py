@@ -2,9 +2,12 @@
 
 import asyncio
 
+import asyncpg
 import httpx
+from desk_tickets.config import TicketsSettings
+from desk_tickets.domain.model import format_reference
 
-from tests.service.tickets.conftest import Caller, new_tenant
+from tests.service.tickets.conftest import DATABASE, Caller, new_tenant
 
 
 async def test_fifty_concurrent_creates_get_consecutive_references(
@@ -41,3 +44,30 @@ async def test_a_refused_ticket_does_not_use_up_a_number(desk: Caller) -> None:
 
     assert refused.status_code == 422
     assert after["reference"].endswith("-0002")
+
+
+async def test_references_widen_past_9999(
+    desk: Caller, tickets_settings: object
+) -> None:
+    first = await desk.ticket()
+    year = int(first["created_at"][:4])
+    await _set_counter(desk.tenant, year, 9998)
+
+    numbers = [(await desk.ticket())["reference"] for _ in range(3)]
+
+    assert numbers == [format_reference(year, n) for n in (9999, 10000, 10001)]
+    assert numbers[-1] == f"SR-{year}-10001"
+
+
+async def _set_counter(tenant: str, year: int, value: int) -> None:
+    connection = await asyncpg.connect(
+        TicketsSettings().database_url(DATABASE).replace("+asyncpg", "")
+    )
+    await connection.execute(
+        "UPDATE reference_counters SET last_number = $3"
+        " WHERE tenant_id = $1 AND year = $2",
+        tenant,
+        year,
+        value,
+    )
+    await connection.close()

@@ -109,16 +109,16 @@ class Outbox:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    async def add(
-        self,
-        session: AsyncSession | AsyncConnection,
-        envelopes: Sequence[Envelope[Any]],
-        exchange: str = EVENTS_EXCHANGE,
-    ) -> None:
-        if not envelopes:
-            return
+    @property
+    def table(self) -> Table:
+        return self._table
+
+    def rows(
+        self, envelopes: Sequence[Envelope[Any]], exchange: str = EVENTS_EXCHANGE
+    ) -> list[dict[str, Any]]:
+        """The outbox rows for ``envelopes``, carrying the current trace context."""
         headers = _trace_headers()
-        rows = [
+        return [
             {
                 "event_id": envelope.id,
                 "event_type": envelope.type,
@@ -129,7 +129,15 @@ class Outbox:
             }
             for envelope in envelopes
         ]
-        await session.execute(self._table.insert(), rows)
+
+    async def add(
+        self,
+        session: AsyncSession | AsyncConnection,
+        envelopes: Sequence[Envelope[Any]],
+        exchange: str = EVENTS_EXCHANGE,
+    ) -> None:
+        if envelopes:
+            await session.execute(self._table.insert(), self.rows(envelopes, exchange))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from helpdesk_contracts.vocabulary import (
     ActorKind,
     AssigneeKind,
@@ -26,10 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from desk_tickets.adapters.numbering import TICKET_COLUMNS, insert_numbered_ticket
 from desk_tickets.adapters.tables import (
     audit_log,
     directory,
-    reference_counters,
     tenants,
     ticket_assignees,
     tickets,
@@ -76,27 +77,36 @@ class TicketRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def next_number(self, tenant_id: str, year: int) -> int:
-        """Take the next reference number; the row lock serialises concurrent takers.
+    async def add_numbered(
+        self,
+        ticket: Ticket,
+        *,
+        placeholder: str,
+        audit_changes: dict[str, Any],
+        events: list[dict[str, Any]],
+    ) -> str:
+        """Number and insert a new ticket with its audit entry and events, at once.
 
-        The lock is held until the transaction ends, and a rollback returns the
-        number, so numbers are never skipped nor given twice.
+        Meant for an autocommit connection (see :mod:`.numbering`); ``placeholder``
+        stands for the reference in ``audit_changes`` and the event bodies.
         """
-        statement = (
-            insert(reference_counters)
-            .values(tenant_id=tenant_id, year=year, last_number=1)
-            .on_conflict_do_update(
-                index_elements=["tenant_id", "year"],
-                set_={"last_number": reference_counters.c.last_number + 1},
-            )
-            .returning(reference_counters.c.last_number)
+        values = {name: getattr(ticket, name) for name in TICKET_COLUMNS}
+        rows = [
+            {"kind": a.kind.value, "assignee_id": a.id, "is_primary": a.primary}
+            for a in ticket.assignees
+        ]
+        for event in events:
+            event["headers_json"] = orjson.dumps(event["headers"]).decode()
+        return await insert_numbered_ticket(
+            self._conn,
+            year=ticket.created_at.year,
+            placeholder=placeholder,
+            ticket=values,
+            assignees=rows,
+            actor=(ticket.created_by_id, ticket.created_by_kind.value),
+            changes_json=orjson.dumps(audit_changes).decode(),
+            events=events,
         )
-        return int((await self._conn.execute(statement)).scalar_one())
-
-    async def add(self, ticket: Ticket) -> None:
-        values = {c.name: getattr(ticket, c.name) for c in _TICKET_COLUMNS}
-        await self._conn.execute(tickets.insert().values(values))
-        await self.replace_assignees(ticket.id, ticket.assignees)
 
     async def get(
         self, tenant_id: str, ticket_id: uuid.UUID, *, for_update: bool = False

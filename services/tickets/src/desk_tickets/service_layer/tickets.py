@@ -27,7 +27,12 @@ from desk_tickets.domain.errors import (
     NotFound,
     VersionMismatch,
 )
-from desk_tickets.domain.model import Assignee, Ticket, format_reference, status_stamps
+from desk_tickets.domain.model import (
+    REFERENCE_PREFIX,
+    Assignee,
+    Ticket,
+    status_stamps,
+)
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from desk_tickets.service_layer.views import envelope, event_actor, plain, snapshot
 
@@ -40,56 +45,25 @@ def _now() -> datetime:
 
 
 async def open_ticket(uow: UnitOfWork, actor: Actor, cmd: TicketCreate) -> Ticket:
-    """Log a new ticket, for the caller or, by an operator, on a requester's behalf."""
+    """Log a new ticket, for the caller or, by an operator, on a requester's behalf.
+
+    Checks run first; then one statement numbers and writes the ticket, its audit
+    entry and its event, so the tenant's counter is locked only while it runs.
+    """
     access.require_create(actor)
     requester_id = _requester_for(actor, cmd.requester_id)
     now = _now()
-    async with uow:
-        await _require_tenant(uow, actor.tenant_id)
+    placeholder = f"{REFERENCE_PREFIX}-PENDING-{uuid.uuid4().hex}"
+    async with uow.autocommit() as work:
+        await _require_tenant(work, actor.tenant_id)
         await _check_directory(
-            uow, actor, {"requester_id": requester_id, **_links(cmd)}
+            work, actor, {"requester_id": requester_id, **_links(cmd)}
         )
         default_sla_id = await _check_topics(
-            uow, actor.tenant_id, cmd.topic_id, cmd.sub_topic_id, current=None
+            work, actor.tenant_id, cmd.topic_id, cmd.sub_topic_id, current=None
         )
-        assignees = await _primary_assignees((), cmd.assignee, uow, actor)
-        number = await uow.tickets.next_number(actor.tenant_id, now.year)
-        ticket = Ticket(
-            id=uuid.uuid4(),
-            tenant_id=actor.tenant_id,
-            reference=format_reference(now.year, number),
-            subject=cmd.subject,
-            description=cmd.description,
-            status=TicketStatus.OPEN,
-            priority=cmd.priority,
-            channel=TicketChannel.PORTAL,
-            topic_id=cmd.topic_id,
-            sub_topic_id=cmd.sub_topic_id,
-            requester_id=requester_id,
-            created_by_id=actor.user_id,
-            created_by_kind=actor.kind,
-            member_id=cmd.member_id,
-            customer_id=cmd.customer_id,
-            location_id=cmd.location_id,
-            latitude=cmd.map_pin.latitude if cmd.map_pin else None,
-            longitude=cmd.map_pin.longitude if cmd.map_pin else None,
-            resolved_at=None,
-            resolved_by=None,
-            closed_at=None,
-            closed_by=None,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            assignees=tuple(assignees),
-        )
-        if cmd.status is not TicketStatus.OPEN:
-            ticket = ticket.with_changes(
-                **status_stamps(ticket, cmd.status, actor.user_id, now)
-            )
-        await uow.tickets.add(ticket)
-        await uow.audit.record(
-            [_audit(ticket, actor, "created", _created_changes(ticket))]
-        )
+        assignees = await _primary_assignees((), cmd.assignee, work, actor)
+        ticket = _new_ticket(actor, cmd, requester_id, assignees, placeholder, now)
         created = v1.TicketCreated(
             ticket_id=ticket.id,
             reference=ticket.reference,
@@ -97,9 +71,54 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, cmd: TicketCreate) -> Ticke
             ticket=snapshot(ticket),
             default_sla_id=default_sla_id,
         )
-        uow.publish(envelope(created, ticket))
-        await uow.commit()
-    return ticket
+        reference = await work.tickets.add_numbered(
+            ticket,
+            placeholder=placeholder,
+            audit_changes=_created_changes(ticket),
+            events=work.event_rows([envelope(created, ticket)]),
+        )
+    return ticket.with_changes(reference=reference)
+
+
+def _new_ticket(
+    actor: Actor,
+    cmd: TicketCreate,
+    requester_id: str,
+    assignees: list[Assignee],
+    reference: str,
+    now: datetime,
+) -> Ticket:
+    ticket = Ticket(
+        id=uuid.uuid4(),
+        tenant_id=actor.tenant_id,
+        reference=reference,
+        subject=cmd.subject,
+        description=cmd.description,
+        status=TicketStatus.OPEN,
+        priority=cmd.priority,
+        channel=TicketChannel.PORTAL,
+        topic_id=cmd.topic_id,
+        sub_topic_id=cmd.sub_topic_id,
+        requester_id=requester_id,
+        created_by_id=actor.user_id,
+        created_by_kind=actor.kind,
+        member_id=cmd.member_id,
+        customer_id=cmd.customer_id,
+        location_id=cmd.location_id,
+        latitude=cmd.map_pin.latitude if cmd.map_pin else None,
+        longitude=cmd.map_pin.longitude if cmd.map_pin else None,
+        resolved_at=None,
+        resolved_by=None,
+        closed_at=None,
+        closed_by=None,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        assignees=tuple(assignees),
+    )
+    if cmd.status is TicketStatus.OPEN:
+        return ticket
+    return ticket.with_changes(**status_stamps(ticket, cmd.status, actor.user_id, now))
 
 
 async def get_ticket(uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID) -> Ticket:

@@ -28,15 +28,35 @@ class UnitOfWork:
     directory: DirectoryRepository
     audit: AuditRepository
 
-    def __init__(self, engine: AsyncEngine, outbox: Outbox) -> None:
+    def __init__(
+        self, engine: AsyncEngine, outbox: Outbox, *, autocommit: bool = False
+    ) -> None:
         self._engine = engine
         self._outbox = outbox
+        self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
         self._events: list[Envelope[Any]] = []
 
+    def autocommit(self) -> "UnitOfWork":
+        """A unit in which each statement commits by itself.
+
+        For writes done in one statement, which then hold their locks only while
+        the database runs it; ``publish`` is not available there.
+        """
+        return UnitOfWork(self._engine, self._outbox, autocommit=True)
+
+    def event_rows(self, events: list[Envelope[Any]]) -> list[dict[str, Any]]:
+        """Outbox rows for events a single-statement write inserts itself."""
+        return self._outbox.rows(events)
+
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
-        await self._conn.begin()
+        if self._autocommit:
+            self._conn = await self._conn.execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        else:
+            await self._conn.begin()
         self.tickets = TicketRepository(self._conn)
         self.topics = TopicRepository(self._conn)
         self.tenants = TenantRepository(self._conn)
@@ -61,6 +81,7 @@ class UnitOfWork:
 
     def publish(self, *events: Envelope[Any]) -> None:
         """Queue events to be written to the outbox at commit."""
+        assert not self._autocommit, "events of an autocommit unit go in its statement"
         self._events.extend(events)
 
     async def commit(self) -> None:
