@@ -36,6 +36,16 @@ class EventData(BaseModel):
 
 DataT = TypeVar("DataT", bound=EventData)
 
+_PARAMETRISED: dict[type[EventData], type["Envelope[Any]"]] = {}
+
+
+def _parametrised(data_type: type[EventData]) -> type["Envelope[Any]"]:
+    """``Envelope[data_type]``, built once per type (pydantic's lookup is slow)."""
+    model = _PARAMETRISED.get(data_type)
+    if model is None:
+        model = _PARAMETRISED[data_type] = Envelope[data_type]  # type: ignore[valid-type]
+    return model
+
 
 def new_event_id() -> uuid.UUID:
     """A UUIDv7: random, but ordered by creation time, which keeps indexes compact."""
@@ -86,8 +96,7 @@ class Envelope(BaseModel, Generic[DataT]):
         **extra: Any,
     ) -> "Envelope[DataT]":
         """Put ``data`` in an envelope, deriving type and subject from it."""
-        model: type[Envelope[DataT]] = cls[type(data)]  # type: ignore[index]  # runtime generic
-        return model(
+        return _parametrised(type(data))(
             type=data.cloudevent_type(),
             source=source,
             subject=aggregate_id,

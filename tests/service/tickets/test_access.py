@@ -83,3 +83,14 @@ async def test_deleting_needs_delete_all(desk: Caller) -> None:
     answer = await bob.request("DELETE", f"/v1/tickets/{ticket['id']}")
 
     assert answer.status_code == 403
+
+
+async def test_an_unknown_tenant_cannot_open_tickets(
+    service: httpx.AsyncClient,
+) -> None:
+    stranger = Caller(service, "no-such-tenant", "alice")
+
+    answer = await stranger.post("/v1/tickets", {"subject": "s", "description": "d"})
+
+    assert answer.status_code == 404
+    assert "tenant" in answer.json()["detail"]

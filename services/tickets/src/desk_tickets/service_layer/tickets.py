@@ -55,7 +55,6 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, cmd: TicketCreate) -> Ticke
     now = _now()
     placeholder = f"{REFERENCE_PREFIX}-PENDING-{uuid.uuid4().hex}"
     async with uow.autocommit() as work:
-        await _require_tenant(work, actor.tenant_id)
         await _check_directory(
             work, actor, {"requester_id": requester_id, **_links(cmd)}
         )
@@ -255,13 +254,6 @@ async def ticket_audit(
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-async def _require_tenant(uow: UnitOfWork, tenant_id: str) -> Row[Any]:
-    tenant = await uow.tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFound("tenant", tenant_id)
-    return tenant
 
 
 async def _visible_ticket(
