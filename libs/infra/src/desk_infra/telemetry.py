@@ -2,9 +2,9 @@
 
 from fastapi import FastAPI
 from opentelemetry import trace
+from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -37,7 +37,8 @@ def instrument_http_app(app: FastAPI) -> None:
 
 
 def instrument_http_client() -> None:
-    HTTPXClientInstrumentor().instrument()
+    """Trace outgoing calls (aiohttp) and send the trace context with them."""
+    AioHttpClientInstrumentor().instrument()
 
 
 def instrument_database() -> None:

@@ -27,9 +27,9 @@ class TenantModules:
         if cached is not None and cached[0] > now:
             return cached[1]
         answer = await self._tickets.call("GET", f"/v1/tenants/{tenant_id}", None)
-        if answer.status_code == 404:
+        if answer.status == 404:
             modules: frozenset[str] = frozenset()
-        elif answer.status_code == 200:
+        elif answer.status == 200:
             modules = frozenset(answer.json()["modules"])
         else:
             raise Problem(502, "could not read the tenant's licensed modules")

@@ -81,7 +81,7 @@ def create_app(config: GatewaySettings | None = None) -> FastAPI:
 
     async def tickets_ready() -> bool:
         answer = await tickets_upstream.call("GET", "/healthz", None)
-        return answer.status_code == 200
+        return answer.status == 200
 
     app.include_router(health_router(lambda: {"tickets": tickets_ready}))
     instrument_http_app(app)
