@@ -22,7 +22,9 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     otel_exporter_otlp_endpoint: str | None = None
     """Where spans go (OTLP over HTTP); unset means spans are made but not exported."""
-    otel_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    otel_sample_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Share of traces recorded; by default all when exporting, none otherwise
+    (trace ids still reach the logs and the next service either way)."""
     db_pool_size: int = 10
     prefetch_count: int = 100
 

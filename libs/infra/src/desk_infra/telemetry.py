@@ -17,7 +17,7 @@ def configure_tracing(service: str, settings: ServiceSettings) -> TracerProvider
     """Install the global tracer provider; spans are exported if an endpoint is set."""
     provider = TracerProvider(
         resource=Resource.create({SERVICE_NAME: service}),
-        sampler=ParentBased(TraceIdRatioBased(settings.otel_sample_ratio)),
+        sampler=ParentBased(TraceIdRatioBased(_ratio(settings))),
     )
     if settings.otel_exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
@@ -30,6 +30,12 @@ def configure_tracing(service: str, settings: ServiceSettings) -> TracerProvider
         )
     trace.set_tracer_provider(provider)
     return provider
+
+
+def _ratio(settings: ServiceSettings) -> float:
+    if settings.otel_sample_ratio is not None:
+        return settings.otel_sample_ratio
+    return 1.0 if settings.otel_exporter_otlp_endpoint else 0.0
 
 
 def instrument_http_app(app: FastAPI) -> None:

@@ -5,7 +5,7 @@ this API trusts them and must therefore only be reachable from the gateway.
 """
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from desk_infra.etags import etag, parse_if_match
 from desk_infra.logs import bind_log_context
@@ -38,9 +38,10 @@ from desk_tickets.domain.errors import (
     TicketsError,
     VersionMismatch,
 )
+from desk_tickets.domain.model import Ticket
 from desk_tickets.service_layer import tenants, tickets, topics
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
-from desk_tickets.service_layer.views import ticket_read
+from desk_tickets.service_layer.views import ticket_json, ticket_read
 
 router = APIRouter(prefix="/v1")
 
@@ -74,10 +75,9 @@ UowDep = Annotated[UnitOfWork, Depends(uow)]
 ActorDep = Annotated[Actor, Depends(actor)]
 
 
-def ticket_response(ticket: Any, status: int = 200) -> Response:
-    body = ticket_read(ticket).model_dump_json()
+def ticket_response(ticket: Ticket, status: int = 200) -> Response:
     return Response(
-        body,
+        ticket_json(ticket),
         status_code=status,
         media_type="application/json",
         headers={"ETag": etag(ticket.version)},

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import orjson
 from desk_infra.logs import current_log_context
 from helpdesk_contracts import Envelope, EventData
 from helpdesk_contracts.api.tickets import TicketRead
@@ -59,6 +60,11 @@ def ticket_fields(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_read(ticket: Ticket) -> TicketRead:
     return TicketRead.model_validate(ticket_fields(ticket))
+
+
+def ticket_json(ticket: Ticket) -> bytes:
+    """The ``TicketRead`` document, encoded straight from the ticket's fields."""
+    return orjson.dumps(ticket_fields(ticket), option=orjson.OPT_UTC_Z)
 
 
 def snapshot(ticket: Ticket) -> v1.TicketSnapshot:
