@@ -64,7 +64,8 @@ def ticket_read(ticket: Ticket) -> TicketRead:
 
 def ticket_json(ticket: Ticket) -> bytes:
     """The ``TicketRead`` document, encoded straight from the ticket's fields."""
-    return orjson.dumps(ticket_fields(ticket), option=orjson.OPT_UTC_Z)
+    # default=str covers the UUID type asyncpg returns, which orjson does not know.
+    return orjson.dumps(ticket_fields(ticket), option=orjson.OPT_UTC_Z, default=str)
 
 
 def snapshot(ticket: Ticket) -> v1.TicketSnapshot:
