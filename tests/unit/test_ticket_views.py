@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from asyncpg.pgproto.pgproto import UUID as PgUUID
 from desk_tickets.domain.model import Assignee, Ticket
 from desk_tickets.service_layer.views import ticket_json, ticket_read
 from helpdesk_contracts.api.tickets import TicketRead
@@ -19,6 +20,8 @@ RESOLVED = datetime(2024, 3, 2, 10, 30, 15, 123456, tzinfo=UTC)
     "ticket",
     [
         make_ticket(),
+        # Rows read through asyncpg carry its own UUID type.
+        make_ticket(id=PgUUID("00000000-0000-4000-8000-0000000000bb")),
         make_ticket(
             status=TicketStatus.RESOLVED,
             resolved_at=RESOLVED,
