@@ -73,6 +73,12 @@ ERROR_HEADER = "x-desk-error"
 PUBLISH_TIMEOUT = 10.0
 
 
+def _middlewares(settings: ServiceSettings) -> list[Any]:
+    if not settings.tracing:
+        return []
+    return [RabbitTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())]
+
+
 def create_broker(settings: ServiceSettings, app_id: str) -> RabbitBroker:
     return RabbitBroker(
         settings.amqp_url.get_secret_value(),
@@ -84,9 +90,7 @@ def create_broker(settings: ServiceSettings, app_id: str) -> RabbitBroker:
         ),
         graceful_timeout=30.0,
         ack_policy=AckPolicy.MANUAL,
-        middlewares=[
-            RabbitTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())
-        ],
+        middlewares=_middlewares(settings),
         logger=logging.getLogger(f"{app_id}.broker"),
     )
 

@@ -22,11 +22,18 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     otel_exporter_otlp_endpoint: str | None = None
     """Where spans go (OTLP over HTTP); unset means spans are made but not exported."""
-    otel_sample_ratio: float | None = Field(default=None, ge=0.0, le=1.0)
-    """Share of traces recorded; by default all when exporting, none otherwise
-    (trace ids still reach the logs and the next service either way)."""
+    otel_tracing: bool | None = None
+    """Instrument HTTP, AMQP and SQL; by default only when spans are exported, since
+    unexported spans cost CPU on every request and show nowhere."""
+    otel_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     db_pool_size: int = 10
     prefetch_count: int = 100
+
+    @property
+    def tracing(self) -> bool:
+        if self.otel_tracing is not None:
+            return self.otel_tracing
+        return self.otel_exporter_otlp_endpoint is not None
 
     def database_url(self, database: str) -> str:
         """The SQLAlchemy URL of ``database`` on the configured server, over asyncpg."""

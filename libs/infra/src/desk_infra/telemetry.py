@@ -1,4 +1,9 @@
-"""OpenTelemetry tracing across HTTP, AMQP and SQL."""
+"""OpenTelemetry tracing across HTTP, AMQP and SQL, on when spans are exported.
+
+``DESK_OTEL_EXPORTER_OTLP_ENDPOINT`` turns it on (``DESK_OTEL_TRACING`` forces it
+either way). Off, no instrumentation runs at all: requests still carry the
+gateway's ``X-Request-ID`` as ``correlation_id`` into every log line and event.
+"""
 
 from fastapi import FastAPI
 from opentelemetry import trace
@@ -13,11 +18,13 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from desk_infra.settings import ServiceSettings
 
 
-def configure_tracing(service: str, settings: ServiceSettings) -> TracerProvider:
-    """Install the global tracer provider; spans are exported if an endpoint is set."""
+def configure_tracing(service: str, settings: ServiceSettings) -> None:
+    """Install the tracer provider and instrument SQL, when tracing is on."""
+    if not settings.tracing:
+        return
     provider = TracerProvider(
         resource=Resource.create({SERVICE_NAME: service}),
-        sampler=ParentBased(TraceIdRatioBased(_ratio(settings))),
+        sampler=ParentBased(TraceIdRatioBased(settings.otel_sample_ratio)),
     )
     if settings.otel_exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
@@ -29,26 +36,17 @@ def configure_tracing(service: str, settings: ServiceSettings) -> TracerProvider
             BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))
         )
     trace.set_tracer_provider(provider)
-    return provider
-
-
-def _ratio(settings: ServiceSettings) -> float:
-    if settings.otel_sample_ratio is not None:
-        return settings.otel_sample_ratio
-    return 1.0 if settings.otel_exporter_otlp_endpoint else 0.0
-
-
-def instrument_http_app(app: FastAPI) -> None:
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
-
-
-def instrument_http_client() -> None:
-    """Trace outgoing calls (aiohttp) and send the trace context with them."""
-    AioHttpClientInstrumentor().instrument()
-
-
-def instrument_database() -> None:
-    """Trace every asyncpg query (SQLAlchemy runs over asyncpg)."""
     instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]  # untyped lib
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument()
+
+
+def instrument_http_app(app: FastAPI, settings: ServiceSettings) -> None:
+    if settings.tracing:
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+
+
+def instrument_http_client(settings: ServiceSettings) -> None:
+    """Trace outgoing calls (aiohttp) and send the trace context with them."""
+    if settings.tracing:
+        AioHttpClientInstrumentor().instrument()

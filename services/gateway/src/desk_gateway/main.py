@@ -84,7 +84,7 @@ def create_app(config: GatewaySettings | None = None) -> FastAPI:
         return answer.status == 200
 
     app.include_router(health_router(lambda: {"tickets": tickets_ready}))
-    instrument_http_app(app)
+    instrument_http_app(app, config)
     app.add_middleware(RequestId)
     return app
 
@@ -93,7 +93,7 @@ def app_factory() -> FastAPI:
     config = GatewaySettings()
     configure_logging(SERVICE, config.log_level, config.log_format)
     configure_tracing(SERVICE, config)
-    instrument_http_client()
+    instrument_http_client(config)
     return create_app(config)
 
 

@@ -25,7 +25,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk_tickets.adapters.numbering import TICKET_COLUMNS, insert_numbered_ticket
@@ -37,7 +36,6 @@ from desk_tickets.adapters.tables import (
     tickets,
     topics,
 )
-from desk_tickets.domain.errors import NotFound
 from desk_tickets.domain.model import Assignee, Ticket
 
 
@@ -99,22 +97,16 @@ class TicketRepository:
         ]
         for event in events:
             event["headers_json"] = orjson.dumps(event["headers"]).decode()
-        try:
-            return await insert_numbered_ticket(
-                self._conn,
-                year=ticket.created_at.year,
-                placeholder=placeholder,
-                ticket=values,
-                assignees=rows,
-                actor=(ticket.created_by_id, ticket.created_by_kind.value),
-                changes_json=orjson.dumps(audit_changes).decode(),
-                events=events,
-            )
-        except IntegrityError as exc:
-            # The tenant is checked by its foreign key rather than a read first.
-            if "fk_tickets_tenant_id_tenants" in str(exc.orig):
-                raise NotFound("tenant", ticket.tenant_id) from exc
-            raise
+        return await insert_numbered_ticket(
+            self._conn,
+            year=ticket.created_at.year,
+            placeholder=placeholder,
+            ticket=values,
+            assignees=rows,
+            actor=(ticket.created_by_id, ticket.created_by_kind.value),
+            changes_json=orjson.dumps(audit_changes).decode(),
+            events=events,
+        )
 
     async def get(
         self, tenant_id: str, ticket_id: uuid.UUID, *, for_update: bool = False

@@ -15,7 +15,6 @@ from desk_infra.problems import install_problem_handlers, problem_response
 from desk_infra.runtime import Runtime
 from desk_infra.telemetry import (
     configure_tracing,
-    instrument_database,
     instrument_http_app,
 )
 from fastapi import FastAPI, Request
@@ -61,7 +60,7 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
     app.add_exception_handler(TicketsError, on_tickets_error)
     app.include_router(router)
     app.include_router(health_router(runtime.checks))
-    instrument_http_app(app)
+    instrument_http_app(app, settings)
     return app
 
 
@@ -77,7 +76,6 @@ def app_factory() -> FastAPI:
     settings = TicketsSettings()
     configure_logging(SERVICE, settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings)
-    instrument_database()
     return create_app(settings)
 
 
