@@ -37,7 +37,8 @@ from helpdesk_contracts.routing import (
     dead_letter_queue,
     retry_queue,
 )
-from opentelemetry import trace
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from pydantic import ValidationError
 
 from desk_infra.errors import PublishFailed
@@ -109,6 +110,15 @@ def outbox_publisher(
     """Publish outbox rows persistently, mandatory, and wait for the confirm."""
 
     async def publish(message: OutboxMessage) -> None:
+        # Publish inside the trace of the request that wrote the row, so that the
+        # trace goes on from the request to the consumers.
+        token = otel_context.attach(propagate.extract(message.headers))
+        try:
+            await _publish(message)
+        finally:
+            otel_context.detach(token)
+
+    async def _publish(message: OutboxMessage) -> None:
         try:
             confirm = await broker.publish(
                 message.body,
