@@ -3,6 +3,7 @@
 The JWKS is served from 127.0.0.1 by a thread of this process.
 """
 
+import asyncio
 import json
 import threading
 import time
@@ -382,3 +383,15 @@ async def test_an_rs256_token_is_refused_without_a_jwks(jwks: Jwks) -> None:
     problem = await refused(verifier, token)
 
     assert_unauthorized(problem)
+
+
+async def test_a_token_verified_before_is_refused_once_it_expires() -> None:
+    verifier = TokenVerifier(hs256_settings())
+    token = hs256(claims(exp=int(time.time()) + 2))
+    first = await verifier.verify(token)
+    again = await verifier.verify(token)
+
+    await asyncio.sleep(2.1)
+
+    assert again == first
+    assert_unauthorized(await refused(verifier, token))

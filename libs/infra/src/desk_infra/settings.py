@@ -26,7 +26,8 @@ class ServiceSettings(BaseSettings):
     """Instrument HTTP, AMQP and SQL; by default only when spans are exported, since
     unexported spans cost CPU on every request and show nowhere."""
     otel_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
-    db_pool_size: int = 10
+    db_pool_size: int = 32
+    """Connections kept open; as many again may open briefly under bursts."""
     prefetch_count: int = 100
 
     @property

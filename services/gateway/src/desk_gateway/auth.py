@@ -20,6 +20,7 @@ from helpdesk_contracts.permissions import Permission
 from helpdesk_contracts.vocabulary import ActorKind
 
 TOKEN_KINDS = (ActorKind.OPERATOR, ActorKind.REQUESTER)
+VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,21 @@ class TokenVerifier:
     def __init__(self, settings: JwtSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._verified: dict[str, tuple[float, Principal]] = {}
 
     async def verify(self, token: str) -> Principal:
+        """The caller a token names; a token verified before is not checked again
+        until it expires (the signature of the same bytes cannot change)."""
+        cached = self._verified.get(token)
+        if cached is not None and cached[0] > time.time():
+            return cached[1]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (expires, principal)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 key: Any = await asyncio.to_thread(
@@ -59,7 +73,7 @@ class TokenVerifier:
             raise Problem(503, "the token signing keys cannot be fetched now") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"the bearer token is not valid: {exc}") from exc
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
     def _decode(self, token: str, key: Any, algorithm: str) -> dict[str, Any]:
         return jwt.decode(
