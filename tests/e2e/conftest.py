@@ -3,7 +3,6 @@
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from desk_gateway.auth import mint_token
 from desk_infra.settings import JwtSettings
 from helpdesk_contracts.vocabulary import ActorKind
 from pydantic import SecretStr
+from supportdesk.services import wait_ready
 
 from tests.conftest import ROOT, unique
 
@@ -42,7 +42,7 @@ class Desk:
                 [command], env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         if ready_url:
-            wait_until_ready(ready_url, self.processes[name])
+            wait_ready(ready_url, self.processes[name])
 
     def kill(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -79,23 +79,6 @@ class Desk:
             kind=ActorKind(kind),
             permissions=list(permissions),
         )
-
-
-def wait_until_ready(
-    url: str, process: subprocess.Popen[bytes], timeout: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, (
-            f"process for {url} exited with {process.returncode}"
-        )
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} not ready after {timeout}s")
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,22 @@ class TicketUpdate(_Patch):
     assignee: AssigneeRef | None = None
 
 
+class TicketListQuery(BaseModel):
+    """Filters, order and page of the Requests list (query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[TicketStatus] = []
+    priority: list[Priority] = []
+    topic_id: uuid.UUID | None = None
+    sub_topic_id: uuid.UUID | None = None
+    assigned_to_me: bool = False
+    unassigned: bool = False
+    sort: Literal["created_at", "-created_at"] = "-created_at"
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
 class ActorRead(BaseModel):
     id: str
     kind: ActorKind

@@ -4,10 +4,10 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
-import uvicorn
 from desk_infra.health import health_router
 from desk_infra.logs import bind_log_context, configure_logging
 from desk_infra.problems import install_problem_handlers
+from desk_infra.serving import serve
 from desk_infra.settings import JwtSettings
 from desk_infra.telemetry import (
     configure_tracing,
@@ -99,14 +99,9 @@ def app_factory() -> FastAPI:
 
 def run() -> None:
     config = GatewaySettings()
-    uvicorn.run(
+    serve(
         "desk_gateway.main:app_factory",
-        factory=True,
         host=config.gateway_host,
         port=config.gateway_port,
         workers=config.gateway_workers,
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,
     )

@@ -10,11 +10,11 @@ from helpdesk_contracts.api.common import Page
 from helpdesk_contracts.api.tickets import (
     AuditEntryRead,
     TicketCreate,
+    TicketListQuery,
     TicketRead,
     TicketUpdate,
 )
 from helpdesk_contracts.permissions import Permission
-from helpdesk_contracts.vocabulary import Priority, TicketStatus
 
 from desk_gateway.auth import Principal
 from desk_gateway.guards import TicketWorker, requires
@@ -51,15 +51,7 @@ async def list_tickets(
     request: Request,
     who: TicketWorker,
     tickets: Tickets,
-    status: Annotated[list[TicketStatus] | None, Query()] = None,
-    priority: Annotated[list[Priority] | None, Query()] = None,
-    topic_id: uuid.UUID | None = None,
-    sub_topic_id: uuid.UUID | None = None,
-    assigned_to_me: bool = False,
-    unassigned: bool = False,
-    sort: Literal["created_at", "-created_at"] = "-created_at",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    query: Annotated[TicketListQuery, Query()],
 ) -> Response:
     """Newest first by default; requesters see only the tickets they raised."""
     return await tickets.forward(

@@ -22,13 +22,14 @@ from helpdesk_contracts.api.tickets import (
     TenantRead,
     TenantUpsert,
     TicketCreate,
+    TicketListQuery,
     TicketRead,
     TicketUpdate,
     TopicCreate,
     TopicRead,
     TopicUpdate,
 )
-from helpdesk_contracts.vocabulary import ActorKind, Priority, TicketStatus
+from helpdesk_contracts.vocabulary import ActorKind
 
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import (
@@ -190,28 +191,18 @@ async def open_ticket(body: TicketCreate, unit: UowDep, who: ActorDep) -> Respon
 
 @router.get("/tickets", response_model=Page[TicketRead])
 async def list_tickets(
-    unit: UowDep,
-    who: ActorDep,
-    status: Annotated[list[TicketStatus] | None, Query()] = None,
-    priority: Annotated[list[Priority] | None, Query()] = None,
-    topic_id: uuid.UUID | None = None,
-    sub_topic_id: uuid.UUID | None = None,
-    assigned_to_me: bool = False,
-    unassigned: bool = False,
-    sort: Literal["created_at", "-created_at"] = "-created_at",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    unit: UowDep, who: ActorDep, query: Annotated[TicketListQuery, Query()]
 ) -> Response:
     filters = tickets.TicketFilters(
-        statuses=tuple(status or ()),
-        priorities=tuple(priority or ()),
-        topic_id=topic_id,
-        sub_topic_id=sub_topic_id,
-        assigned_to_me=assigned_to_me,
-        unassigned=unassigned,
-        newest_first=sort == "-created_at",
+        statuses=tuple(query.status),
+        priorities=tuple(query.priority),
+        topic_id=query.topic_id,
+        sub_topic_id=query.sub_topic_id,
+        assigned_to_me=query.assigned_to_me,
+        unassigned=query.unassigned,
+        newest_first=query.sort == "-created_at",
     )
-    page = await tickets.list_tickets(unit, who, filters, cursor, limit)
+    page = await tickets.list_tickets(unit, who, filters, query.cursor, query.limit)
     body = Page[TicketRead](
         items=[ticket_read(t) for t in page.items],
         next_cursor=page.next_cursor,

@@ -5,7 +5,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import uvicorn
 from desk_infra.db import ensure_database
 from desk_infra.health import health_router
 from desk_infra.logs import configure_logging
@@ -13,6 +12,7 @@ from desk_infra.migrations import upgrade_to_head
 from desk_infra.outbox import Outbox
 from desk_infra.problems import install_problem_handlers, problem_response
 from desk_infra.runtime import Runtime
+from desk_infra.serving import serve
 from desk_infra.telemetry import (
     configure_tracing,
     instrument_http_app,
@@ -83,14 +83,9 @@ def run() -> None:
     """Migrate, then serve the internal API."""
     settings = TicketsSettings()
     asyncio.run(migrate(settings))
-    uvicorn.run(
+    serve(
         "desk_tickets.entrypoints.main:app_factory",
-        factory=True,
         host=settings.tickets_host,
         port=settings.tickets_port,
         workers=settings.tickets_workers,
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,
     )
