@@ -131,8 +131,8 @@ def test_a_team_counts_only_when_the_actor_is_in_it() -> None:
 # --- viewing ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("permission", [OWN, ASSIGNED, ALL])
-def test_operators_with_any_update_scope_see_every_ticket(permission: str) -> None:
+@pytest.mark.parametrize("permission", [OWN, ASSIGNED, ALL, DELETE])
+def test_operators_who_work_or_delete_tickets_see_every_ticket(permission: str) -> None:
     actor = operator(permission)
 
     seen = {name for name, ticket in TICKETS.items() if access.can_view(actor, ticket)}
@@ -143,7 +143,7 @@ def test_operators_with_any_update_scope_see_every_ticket(permission: str) -> No
 
 @pytest.mark.parametrize(
     "permission",
-    sorted({p.value for p in Permission} - {OWN, ASSIGNED, ALL} | {""}),
+    sorted({p.value for p in Permission} - {OWN, ASSIGNED, ALL, DELETE} | {""}),
 )
 def test_operators_without_an_update_scope_see_no_ticket(permission: str) -> None:
     actor = operator(permission)

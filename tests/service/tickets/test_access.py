@@ -94,3 +94,12 @@ async def test_an_unknown_tenant_cannot_open_tickets(
 
     assert answer.status_code == 404
     assert "tenant" in answer.json()["detail"]
+
+
+async def test_delete_all_alone_is_enough_to_delete(desk: Caller) -> None:
+    ticket = await desk.ticket()
+    cleaner = desk.as_user("bob", permissions=["support:request:delete:all"])
+
+    answer = await cleaner.request("DELETE", f"/v1/tickets/{ticket['id']}")
+
+    assert answer.status_code == 204

@@ -77,7 +77,11 @@ def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principa
 
 
 async def ticket_worker(who: SupportUser) -> Principal:
-    """Requesters work their own tickets; operators need a ``request:update`` scope."""
+    """Requesters raise and see their own tickets; operators need an update scope.
+
+    Changing a ticket takes a ``support:request:update`` scope for requesters too;
+    the tickets service checks it against the ticket (own, assigned, all).
+    """
     if who.is_requester or REQUEST_UPDATE & who.permissions:
         return who
     raise _forbidden(

@@ -42,9 +42,12 @@ def assigned_to(actor: Actor, ticket: Ticket) -> bool:
     return False
 
 
+VIEW_ALL = REQUEST_UPDATE | {Permission.REQUEST_DELETE_ALL}
+
+
 def can_view_any(actor: Actor) -> bool:
-    """Operators with any ``support:request:update`` scope see all the tickets."""
-    return not actor.is_requester and bool(REQUEST_UPDATE & actor.permissions)
+    """Operators who may work (or delete) tickets see all the tenant's tickets."""
+    return not actor.is_requester and bool(VIEW_ALL & actor.permissions)
 
 
 def can_view(actor: Actor, ticket: Ticket) -> bool:
