@@ -1,6 +1,9 @@
 """Async SQLAlchemy over asyncpg, and creating a service's own database."""
 
+from datetime import datetime
+
 import asyncpg
+from sqlalchemy import Column, DateTime, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -10,6 +13,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from desk_infra.settings import ServiceSettings
+
+
+def stamped_now(name: str) -> Column[datetime]:
+    """A timestamptz column that the database fills with the time of insert."""
+    return Column(
+        name, DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
 
 
 def create_engine(settings: ServiceSettings, database: str) -> AsyncEngine:

@@ -7,9 +7,11 @@ commit rolls back both, so the redelivery is processed.
 
 import uuid
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, func
+from sqlalchemy import Column, MetaData, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from desk_infra.db import stamped_now
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -18,12 +20,7 @@ def inbox_table(metadata: MetaData) -> Table:
         metadata,
         Column("consumer", Text, primary_key=True),
         Column("message_id", Uuid, primary_key=True),
-        Column(
-            "processed_at",
-            DateTime(timezone=True),
-            nullable=False,
-            server_default=func.now(),
-        ),
+        stamped_now("processed_at"),
     )
 
 

@@ -30,12 +30,13 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from desk_infra.db import stamped_now
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +54,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("routing_key", Text, nullable=False),
         Column("body", Text, nullable=False),
         Column("headers", JSONB, nullable=False, server_default=text("'{}'")),
-        Column(
-            "created_at",
-            DateTime(timezone=True),
-            nullable=False,
-            server_default=func.now(),
-        ),
-        Column(
-            "available_at",
-            DateTime(timezone=True),
-            nullable=False,
-            server_default=func.now(),
-        ),
+        stamped_now("created_at"),
+        stamped_now("available_at"),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("lease_token", Uuid),
         Column("leased_until", DateTime(timezone=True)),

@@ -1,5 +1,8 @@
 """The tickets database: tables, with the indexes the queries rely on."""
 
+from datetime import datetime
+
+from desk_infra.db import stamped_now
 from desk_infra.inbox import inbox_table
 from desk_infra.outbox import outbox_table
 from sqlalchemy import (
@@ -37,20 +40,10 @@ metadata = MetaData(
 )
 
 
-def _timestamps() -> list[Column[object]]:
+def _timestamps() -> list[Column[datetime]]:
     return [
-        Column(
-            "created_at",
-            DateTime(timezone=True),
-            nullable=False,
-            server_default=func.now(),
-        ),
-        Column(
-            "updated_at",
-            DateTime(timezone=True),
-            nullable=False,
-            server_default=func.now(),
-        ),
+        stamped_now("created_at"),
+        stamped_now("updated_at"),
     ]
 
 
@@ -167,9 +160,7 @@ ticket_assignees = Table(
     Column("kind", String(8), nullable=False),
     Column("assignee_id", String(128), nullable=False),
     Column("is_primary", Boolean, nullable=False),
-    Column(
-        "added_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-    ),
+    stamped_now("added_at"),
     PrimaryKeyConstraint("ticket_id", "kind", "assignee_id"),
     Index(
         "ticket_one_primary_uq",
@@ -187,7 +178,7 @@ audit_log = Table(
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("tenant_id", String(64), nullable=False),
     Column("ticket_id", Uuid, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    stamped_now("at"),
     Column("actor_id", String(128), nullable=False),
     Column("actor_kind", String(16), nullable=False),
     Column("action", String(48), nullable=False),
