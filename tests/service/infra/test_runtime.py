@@ -45,6 +45,27 @@ async def test_a_started_runtime_relays_its_outbox_and_reports_ready(
     assert checks == {"database": None, "broker": True}
 
 
+async def test_stopping_settles_the_batch_in_hand(
+    db: Store, settings: ServiceSettings, channel: AbstractChannel
+) -> None:
+    key = routing_key()
+    collector = await Collector.bound(channel, key)
+    await collector.start()
+    runtime = Runtime.build(unique("infra-test"), settings, db.name, outbox=db.outbox)
+    envelopes = probes(key, 300)
+    await runtime.start()
+    await write_outbox(runtime.engine, db.outbox, envelopes)
+
+    await asyncio.sleep(0.05)  # the relay is at work on the rows
+    await runtime.stop()
+
+    async with db.engine.connect() as conn:
+        leased = await conn.scalar(
+            text(f"SELECT count(*) FROM {db.outbox.name} WHERE lease_token IS NOT NULL")
+        )
+    assert leased == 0
+
+
 async def test_ensure_database_creates_a_database_once(
     settings: ServiceSettings,
 ) -> None:

@@ -179,14 +179,24 @@ class OutboxRelay:
         self._lease_seconds = lease_seconds
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.stats = RelayStats()
 
+    def stop(self) -> None:
+        """Ask ``run`` to return once the batch in hand is settled."""
+        self._stopping.set()
+        self._wake.set()
+
     async def run(self) -> None:
-        """Relay until cancelled; errors are logged and retried, never fatal."""
+        """Relay until stopped or cancelled; errors are logged and retried.
+
+        ``stop`` lets the batch in hand finish, so that a deployment's graceful
+        shutdown does not leave published rows leased and republished later.
+        """
         listener = asyncio.create_task(self._listen(), name="outbox-listen")
         failures = 0
         try:
-            while True:
+            while not self._stopping.is_set():
                 try:
                     relayed = await self.relay_batch()
                     failures = 0

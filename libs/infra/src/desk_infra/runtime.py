@@ -19,6 +19,9 @@ from desk_infra.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+GRACEFUL_SECONDS = 10.0
+"""How long stopping waits for the relay to settle the batch in hand."""
+
 
 @dataclass
 class Runtime:
@@ -65,6 +68,9 @@ class Runtime:
         log.info("%s started", self.service)
 
     async def stop(self) -> None:
+        if self.relay is not None and self._tasks:
+            self.relay.stop()
+            await asyncio.wait(self._tasks, timeout=GRACEFUL_SECONDS)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
