@@ -9,11 +9,8 @@ from typing import cast
 import pytest
 from desk_tickets.domain.errors import InvalidField
 from desk_tickets.domain.model import Assignee
-from desk_tickets.service_layer.tickets import (
-    _decode_cursor,
-    _encode_cursor,
-    _primary_assignees,
-)
+from desk_tickets.service_layer.ticket_checks import primary_assignees
+from desk_tickets.service_layer.ticket_list import _decode_cursor, _encode_cursor
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from helpdesk_contracts.api.tickets import AssigneeRef
 from helpdesk_contracts.vocabulary import ActorKind, AssigneeKind
@@ -115,7 +112,7 @@ class FakeDirectory:
 
 
 class FakeUow:
-    """Only what ``_primary_assignees`` may touch: the directory."""
+    """Only what ``primary_assignees`` may touch: the directory."""
 
     def __init__(self, directory: FakeDirectory) -> None:
         self.directory = directory
@@ -141,7 +138,7 @@ CURRENT = (user("alice", primary=True), user("bob"), team("billing"))
 async def test_promoting_an_additional_assignee_keeps_the_old_primary() -> None:
     uow, directory = uow_with()
 
-    result = await _primary_assignees(CURRENT, AssigneeRef(id="bob"), uow, ACTOR)
+    result = await primary_assignees(CURRENT, AssigneeRef(id="bob"), uow, ACTOR)
 
     assert result == [user("bob", primary=True), team("billing"), user("alice")]
     assert directory.asked == []
@@ -150,7 +147,7 @@ async def test_promoting_an_additional_assignee_keeps_the_old_primary() -> None:
 async def test_a_new_primary_replaces_the_old_one() -> None:
     uow, directory = uow_with("carol")
 
-    result = await _primary_assignees(CURRENT, AssigneeRef(id="carol"), uow, ACTOR)
+    result = await primary_assignees(CURRENT, AssigneeRef(id="carol"), uow, ACTOR)
 
     assert result == [user("carol", primary=True), user("bob"), team("billing")]
     assert directory.asked == [(TENANT, "users", ["carol"])]
@@ -159,7 +156,7 @@ async def test_a_new_primary_replaces_the_old_one() -> None:
 async def test_no_primary_removes_only_the_primary() -> None:
     uow, directory = uow_with()
 
-    result = await _primary_assignees(CURRENT, None, uow, ACTOR)
+    result = await primary_assignees(CURRENT, None, uow, ACTOR)
 
     assert result == [user("bob"), team("billing")]
     assert directory.asked == []
@@ -168,7 +165,7 @@ async def test_no_primary_removes_only_the_primary() -> None:
 async def test_naming_the_current_primary_again_changes_nothing() -> None:
     uow, directory = uow_with()
 
-    result = await _primary_assignees(CURRENT, AssigneeRef(id="alice"), uow, ACTOR)
+    result = await primary_assignees(CURRENT, AssigneeRef(id="alice"), uow, ACTOR)
 
     assert result == list(CURRENT)
     assert directory.asked == []
@@ -178,7 +175,7 @@ async def test_promoting_when_there_is_no_primary_adds_no_one() -> None:
     uow, _ = uow_with()
     current = (user("bob"), user("dan"))
 
-    result = await _primary_assignees(current, AssigneeRef(id="dan"), uow, ACTOR)
+    result = await primary_assignees(current, AssigneeRef(id="dan"), uow, ACTOR)
 
     assert result == [user("dan", primary=True), user("bob")]
 
@@ -186,7 +183,7 @@ async def test_promoting_when_there_is_no_primary_adds_no_one() -> None:
 async def test_a_first_primary_on_an_unassigned_ticket() -> None:
     uow, directory = uow_with("carol")
 
-    result = await _primary_assignees((), AssigneeRef(id="carol"), uow, ACTOR)
+    result = await primary_assignees((), AssigneeRef(id="carol"), uow, ACTOR)
 
     assert result == [user("carol", primary=True)]
     assert directory.asked == [(TENANT, "users", ["carol"])]
@@ -196,7 +193,7 @@ async def test_a_user_not_in_the_directory_is_refused() -> None:
     uow, _ = uow_with("carol")
 
     with pytest.raises(InvalidField) as refused:
-        await _primary_assignees(CURRENT, AssigneeRef(id="mallory"), uow, ACTOR)
+        await primary_assignees(CURRENT, AssigneeRef(id="mallory"), uow, ACTOR)
 
     assert refused.value.field == "assignee"
     assert "mallory" in refused.value.reason
@@ -206,7 +203,7 @@ async def test_a_user_named_like_an_assigned_team_is_still_looked_up() -> None:
     uow, directory = uow_with()
 
     with pytest.raises(InvalidField):
-        await _primary_assignees(CURRENT, AssigneeRef(id="billing"), uow, ACTOR)
+        await primary_assignees(CURRENT, AssigneeRef(id="billing"), uow, ACTOR)
 
     assert directory.asked == [(TENANT, "users", ["billing"])]
 
@@ -216,7 +213,7 @@ async def test_teams_cannot_be_made_primary_yet() -> None:
     wanted = AssigneeRef(kind=AssigneeKind.TEAM, id="billing")
 
     with pytest.raises(InvalidField) as refused:
-        await _primary_assignees(CURRENT, wanted, uow, ACTOR)
+        await primary_assignees(CURRENT, wanted, uow, ACTOR)
 
     assert refused.value.field == "assignee"
     assert directory.asked == []
@@ -228,7 +225,7 @@ async def test_the_result_always_has_at_most_one_primary_and_no_duplicates() -> 
 
     for wanted in ("alice", "bob", "carol", None):
         ref = AssigneeRef(id=wanted) if wanted else None
-        outcomes.append(await _primary_assignees(CURRENT, ref, uow, ACTOR))
+        outcomes.append(await primary_assignees(CURRENT, ref, uow, ACTOR))
 
     for result in outcomes:
         assert sum(a.primary for a in result) <= 1

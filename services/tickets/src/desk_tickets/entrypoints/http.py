@@ -40,7 +40,7 @@ from desk_tickets.domain.errors import (
     VersionMismatch,
 )
 from desk_tickets.domain.model import Ticket
-from desk_tickets.service_layer import tenants, tickets, topics
+from desk_tickets.service_layer import tenants, ticket_list, tickets, topics
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from desk_tickets.service_layer.views import ticket_json, ticket_read
 
@@ -193,7 +193,7 @@ async def open_ticket(body: TicketCreate, unit: UowDep, who: ActorDep) -> Respon
 async def list_tickets(
     unit: UowDep, who: ActorDep, query: Annotated[TicketListQuery, Query()]
 ) -> Response:
-    filters = tickets.TicketFilters(
+    filters = ticket_list.TicketFilters(
         statuses=tuple(query.status),
         priorities=tuple(query.priority),
         topic_id=query.topic_id,
@@ -202,7 +202,7 @@ async def list_tickets(
         unassigned=query.unassigned,
         newest_first=query.sort == "-created_at",
     )
-    page = await tickets.list_tickets(unit, who, filters, query.cursor, query.limit)
+    page = await ticket_list.list_tickets(unit, who, filters, query.cursor, query.limit)
     body = Page[TicketRead](
         items=[ticket_read(t) for t in page.items],
         next_cursor=page.next_cursor,
