@@ -1,4 +1,4 @@
-"""Checks a ticket's values pass before they are written: who it is for, its
+"""The checks a ticket's values pass before they are written: whom it is for, its
 links to the directory, its topic pair, its primary assignee."""
 
 import uuid
