@@ -395,3 +395,23 @@ async def test_a_token_verified_before_is_refused_once_it_expires() -> None:
 
     assert again == first
     assert_unauthorized(await refused(verifier, token))
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("tid", "../admin"),
+        ("tid", "a/b"),
+        ("tid", "x" * 65),
+        ("sub", "ann\nsmith"),
+        ("sub", ""),
+    ],
+)
+async def test_ids_that_cannot_travel_safely_are_refused(
+    claim: str, value: str
+) -> None:
+    verifier = TokenVerifier(hs256_settings())
+
+    problem = await refused(verifier, hs256(claims(**{claim: value})))
+
+    assert_unauthorized(problem)

@@ -68,6 +68,16 @@ def token(
         raise typer.BadParameter(
             "tokens are for operators or requesters", param_hint="--kind"
         )
+    from desk_gateway.auth import TENANT_ID, USER_ID
+
+    if not TENANT_ID.fullmatch(tenant):
+        raise typer.BadParameter(
+            "letters, digits, . _ - (64 at most)", param_hint="--tenant"
+        )
+    if not USER_ID.fullmatch(user):
+        raise typer.BadParameter(
+            "letters, digits, . _ @ + - (128 at most)", param_hint="--user"
+        )
 
     async def register() -> None:
         seeder = Seeder()

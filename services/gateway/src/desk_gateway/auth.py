@@ -7,6 +7,7 @@ keys of a JWKS URL.
 """
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,6 +22,9 @@ from helpdesk_contracts.vocabulary import ActorKind
 
 TOKEN_KINDS = (ActorKind.OPERATOR, ActorKind.REQUESTER)
 VERIFIED_CACHE_SIZE = 10_000
+# Ids travel in internal paths and headers: printable, bounded, no slashes.
+TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,10 @@ def _principal(claims: dict[str, Any]) -> Principal:
         claims.get("kind"),
         claims.get("permissions", []),
     )
-    if not isinstance(tenant, str) or not tenant:
-        raise _unauthorized("the token names no tenant (claim tid)")
+    if not isinstance(tenant, str) or not TENANT_ID.fullmatch(tenant):
+        raise _unauthorized("the token names no valid tenant (claim tid)")
+    if not USER_ID.fullmatch(str(claims["sub"])):
+        raise _unauthorized("the token's subject is not a valid user id")
     if kind not in TOKEN_KINDS:
         raise _unauthorized("the token's kind must be operator or requester")
     if not isinstance(permissions, list) or not all(
