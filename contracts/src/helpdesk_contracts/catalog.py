@@ -6,7 +6,7 @@ AsyncAPI document, the schema snapshots and the contract tests then cover it.
 
 from typing import Any
 
-from helpdesk_contracts.envelope import DataT, Envelope, EventData
+from helpdesk_contracts.envelope import DataT, Envelope, EventData, envelope_of
 from helpdesk_contracts.tickets.v1 import TICKET_EVENTS as TICKET_EVENTS_V1
 
 ALL_EVENTS: tuple[type[EventData], ...] = (*TICKET_EVENTS_V1,)
@@ -15,8 +15,7 @@ ALL_EVENTS: tuple[type[EventData], ...] = (*TICKET_EVENTS_V1,)
 
 def envelope_model(event: type[DataT]) -> type[Envelope[DataT]]:
     """``Envelope[event]`` for an event class held in a variable."""
-    model: type[Envelope[DataT]] = Envelope[event]  # type: ignore[valid-type]
-    return model
+    return envelope_of(event)
 
 
 def envelope_schema(event: type[EventData]) -> dict[str, Any]:

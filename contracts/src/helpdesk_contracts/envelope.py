@@ -39,7 +39,7 @@ DataT = TypeVar("DataT", bound=EventData)
 _PARAMETRISED: dict[type[EventData], type["Envelope[Any]"]] = {}
 
 
-def _parametrised(data_type: type[EventData]) -> type["Envelope[Any]"]:
+def envelope_of(data_type: type[DataT]) -> type["Envelope[DataT]"]:
     """``Envelope[data_type]``, built once per type (pydantic's lookup is slow)."""
     model = _PARAMETRISED.get(data_type)
     if model is None:
@@ -96,7 +96,7 @@ class Envelope(BaseModel, Generic[DataT]):
         **extra: Any,
     ) -> "Envelope[DataT]":
         """Put ``data`` in an envelope, deriving type and subject from it."""
-        return _parametrised(type(data))(
+        return envelope_of(type(data))(
             type=data.cloudevent_type(),
             source=source,
             subject=aggregate_id,

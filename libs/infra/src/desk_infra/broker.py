@@ -14,7 +14,7 @@ Every consumer queue ``Q`` is a quorum queue with three companions:
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from faststream import AckPolicy
 from faststream.message import StreamMessage
@@ -28,7 +28,7 @@ from faststream.rabbit import (
 )
 from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
-from helpdesk_contracts import Envelope, EventData
+from helpdesk_contracts import Envelope
 from helpdesk_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     ESCALATIONS_EXCHANGE,
@@ -209,7 +209,6 @@ async def declare_consumer_topology(broker: RabbitBroker, spec: ConsumerSpec) ->
     await dlq.bind(await broker.declare_exchange(DEAD_LETTERS), routing_key=spec.queue)
 
 
-DataT = TypeVar("DataT", bound=EventData)
 Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 

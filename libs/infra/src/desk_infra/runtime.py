@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from faststream.rabbit import RabbitBroker
 from sqlalchemy import Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk_infra.broker import create_broker, declare_exchanges, outbox_publisher
-from desk_infra.db import asyncpg_dsn, create_engine, create_sessionmaker
+from desk_infra.db import asyncpg_dsn, create_engine
 from desk_infra.health import Check
 from desk_infra.outbox import OutboxRelay
 from desk_infra.settings import ServiceSettings
@@ -30,7 +30,6 @@ class Runtime:
     service: str
     settings: ServiceSettings
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
     broker: RabbitBroker
     relay: OutboxRelay | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -53,9 +52,7 @@ class Runtime:
                 outbox_publisher(broker),
                 asyncpg_dsn(settings, database),
             )
-        return cls(
-            service, settings, engine, create_sessionmaker(engine), broker, relay
-        )
+        return cls(service, settings, engine, broker, relay)
 
     async def start(self) -> None:
         await self.broker.connect()
