@@ -68,6 +68,12 @@ def _environment(servers: dict[str, str]) -> None:
     os.environ.setdefault("DESK_ENVIRONMENT", "test")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def unique(prefix: str) -> str:
     """A fresh name, so that tests never see each other's data."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"

@@ -1,7 +1,6 @@
 """The desk as real processes on free ports, driven over HTTP through the gateway."""
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,16 +14,10 @@ from helpdesk_contracts.vocabulary import ActorKind
 from pydantic import SecretStr
 from supportdesk.services import wait_ready
 
-from tests.conftest import ROOT, unique
+from tests.conftest import ROOT, free_port, unique
 
 SECRET = "e2e-secret-not-for-production-use-0123456789"
 DATABASE = "desk_tickets_e2e"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

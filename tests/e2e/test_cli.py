@@ -16,8 +16,8 @@ from desk_infra.broker import (
 from desk_infra.settings import ServiceSettings
 from helpdesk_contracts.routing import DEAD_LETTER_EXCHANGE
 
-from tests.conftest import unique
-from tests.e2e.conftest import Desk, free_port
+from tests.conftest import free_port, unique
+from tests.e2e.conftest import Desk
 
 
 def test_up_starts_every_process_and_stops_them_on_ctrl_c(desk: Desk) -> None:

@@ -15,8 +15,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
 
-from tests.conftest import unique
-from tests.e2e.conftest import DATABASE, Desk, free_port
+from tests.conftest import free_port, unique
+from tests.e2e.conftest import DATABASE, Desk
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 

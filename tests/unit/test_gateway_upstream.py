@@ -8,7 +8,7 @@ from aiohttp import web
 from desk_gateway.upstream import Upstream
 from desk_infra.problems import Problem
 
-from tests.e2e.conftest import free_port
+from tests.conftest import free_port
 
 
 async def _slow(_: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -103,7 +104,7 @@ async def insert_numbered_ticket(
         "e_exchanges": [e["exchange"] for e in events],
         "e_keys": [e["routing_key"] for e in events],
         "e_bodies": [e["body"] for e in events],
-        "e_headers": [e["headers_json"] for e in events],
+        "e_headers": [orjson.dumps(e["headers"]).decode() for e in events],
     }
     raw = await conn.get_raw_connection()
     driver: Any = raw.driver_connection

@@ -95,8 +95,6 @@ class TicketRepository:
             {"kind": a.kind.value, "assignee_id": a.id, "is_primary": a.primary}
             for a in ticket.assignees
         ]
-        for event in events:
-            event["headers_json"] = orjson.dumps(event["headers"]).decode()
         return await insert_numbered_ticket(
             self._conn,
             year=ticket.created_at.year,
