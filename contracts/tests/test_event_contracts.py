@@ -8,6 +8,9 @@ import pytest
 from helpdesk_contracts import Envelope, EventData
 from helpdesk_contracts.catalog import ALL_EVENTS, envelope_model
 from helpdesk_contracts.envelope import TYPE_PREFIX
+from helpdesk_contracts.mail import v1 as mail_v1
+from helpdesk_contracts.sla import v1 as sla_v1
+from helpdesk_contracts.teams import v1 as teams_v1
 from helpdesk_contracts.tickets import v1 as tickets_v1
 from helpdesk_contracts.vocabulary import (
     ActorKind,
@@ -42,6 +45,35 @@ TICKET = tickets_v1.TicketSnapshot(
     version=3,
 )
 COMMON = {"ticket_id": TICKET_ID, "reference": "SD-1042", "actor": ACTOR}
+FILE = tickets_v1.CommentAttachment(
+    id=uuid.uuid4(), filename="smoke.jpg", content_type="image/jpeg", size=81_920
+)
+CLOCK = {
+    "clock_id": uuid.uuid4(),
+    "ticket_id": TICKET_ID,
+    "reference": "SD-1042",
+    "definition_id": uuid.uuid4(),
+    "definition_name": "Urgent hardware",
+}
+POINT = {
+    **CLOCK,
+    "due_at": NOW,
+    "fired_at": NOW,
+    "colour": "#d32f2f",
+    "message_template": "{{ ticket.reference }} breached",
+    "notify": sla_v1.NotifyTargets(users=["user-1"], primary_assignee=True),
+    "actions": [
+        sla_v1.SlaAction(kind=sla_v1.SlaActionKind.REASSIGN_PRIMARY, assignee=TEAM),
+        sla_v1.SlaAction(
+            kind=sla_v1.SlaActionKind.RAISE_PRIORITY, priority=Priority.URGENT
+        ),
+    ],
+    "subject": "Printer on fire",
+    "status": TicketStatus.OPEN,
+    "priority": Priority.HIGH,
+    "primary_assignee": USER,
+    "additional_assignees": [TEAM],
+}
 
 SAMPLES: dict[type[EventData], EventData] = {
     tickets_v1.TicketCreated: tickets_v1.TicketCreated(
@@ -66,6 +98,73 @@ SAMPLES: dict[type[EventData], EventData] = {
         **COMMON, primary=USER, additional=[TEAM], previous_primary=TEAM
     ),
     tickets_v1.TicketDeleted: tickets_v1.TicketDeleted(**COMMON, deleted_at=NOW),
+    tickets_v1.TicketCommentAdded: tickets_v1.TicketCommentAdded(
+        **COMMON,
+        comment_id=uuid.uuid4(),
+        author=ACTOR,
+        body="@user-7 can you look?",
+        internal=True,
+        mentions=["user-7"],
+        attachments=[FILE],
+        requester_id="user-9",
+        subject="Printer on fire",
+        created_at=NOW,
+    ),
+    tickets_v1.TicketCommentDeleted: tickets_v1.TicketCommentDeleted(
+        **COMMON, comment_id=uuid.uuid4(), internal=False, deleted_at=NOW
+    ),
+    tickets_v1.TicketAttachmentAdded: tickets_v1.TicketAttachmentAdded(
+        **COMMON, attachment=FILE
+    ),
+    tickets_v1.TicketAttachmentDeleted: tickets_v1.TicketAttachmentDeleted(
+        **COMMON, attachment_id=FILE.id, comment_id=uuid.uuid4(), internal=True
+    ),
+    teams_v1.TeamChanged: teams_v1.TeamChanged(
+        team_id=uuid.uuid4(),
+        version=2,
+        name="Field service",
+        member_ids=["user-7", "user-8"],
+        changed_at=NOW,
+    ),
+    teams_v1.TeamDeleted: teams_v1.TeamDeleted(
+        team_id=uuid.uuid4(), version=3, deleted_at=NOW
+    ),
+    sla_v1.SlaWarning: sla_v1.SlaWarning(**POINT),
+    sla_v1.SlaBreached: sla_v1.SlaBreached(**POINT),
+    sla_v1.SlaClockChanged: sla_v1.SlaClockChanged(
+        **CLOCK,
+        phase=sla_v1.ClockPhase.PAUSED,
+        state=sla_v1.SlaState.WARNING,
+        manual=False,
+        warning_due_at=NOW,
+        breach_due_at=NOW,
+        elapsed_seconds=3600.5,
+        remaining_seconds=1800,
+        changed_at=NOW,
+    ),
+    mail_v1.MailReceived: mail_v1.MailReceived(
+        mail_id=uuid.uuid4(),
+        message_id="<CAF=abc@mail.example.com>",
+        mailbox="support@acme.example",
+        from_address="jane@example.com",
+        from_name="Jane Doe",
+        subject="Re: [SR-2024-0001] Printer",
+        body="It is smoking again.",
+        references=["<desk.x@desk.example>"],
+        ticket_reference="SR-2024-0001",
+        attachments=[
+            mail_v1.MailAttachment(
+                blob_key="mail/ab/cd",
+                filename="photo.jpg",
+                content_type="image/jpeg",
+                size=2048,
+                inline=True,
+                content_id="<img1>",
+            )
+        ],
+        raw_blob_key="mail/raw/ab",
+        received_at=NOW,
+    ),
 }
 """One filled-in instance per event class: add one with every new event."""
 

@@ -13,6 +13,10 @@ UNROUTED_EXCHANGE = "helpdesk.unrouted"
 """Alternate exchange: events no consumer is bound for are kept, not dropped."""
 
 TICKET_EVENTS = "ticket.#"
+TEAM_EVENTS = "team.#"
+SLA_EVENTS = "sla.#"
+SLA_POINTS = ("sla.warning.*", "sla.breached.*")
+MAIL_EVENTS = "mail.#"
 
 
 def dead_letter_queue(queue: str) -> str:

@@ -133,6 +133,59 @@ class TicketDeleted(_TicketEvent):
     deleted_at: AwareDatetime
 
 
+class CommentAttachment(_Model):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+
+
+class TicketCommentAdded(_TicketEvent):
+    """A reply or an internal note; ``mentions`` are user ids of the tenant.
+
+    Consumers that speak to requesters must drop events whose ``internal`` is true.
+    """
+
+    event_type: ClassVar[str] = "ticket.comment_added.v1"
+
+    comment_id: uuid.UUID
+    author: Actor
+    body: str
+    internal: bool
+    mentions: list[str] = []
+    attachments: list[CommentAttachment] = []
+    requester_id: str | None = None
+    subject: str
+    channel: TicketChannel = TicketChannel.PORTAL
+    created_at: AwareDatetime
+
+
+class TicketCommentDeleted(_TicketEvent):
+    event_type: ClassVar[str] = "ticket.comment_deleted.v1"
+
+    comment_id: uuid.UUID
+    internal: bool
+    deleted_at: AwareDatetime
+
+
+class TicketAttachmentAdded(_TicketEvent):
+    """A file attached to the ticket, or to a comment when ``comment_id`` is set."""
+
+    event_type: ClassVar[str] = "ticket.attachment_added.v1"
+
+    attachment: CommentAttachment
+    comment_id: uuid.UUID | None = None
+    internal: bool = False
+
+
+class TicketAttachmentDeleted(_TicketEvent):
+    event_type: ClassVar[str] = "ticket.attachment_deleted.v1"
+
+    attachment_id: uuid.UUID
+    comment_id: uuid.UUID | None = None
+    internal: bool = False
+
+
 TICKET_EVENTS: tuple[type[_TicketEvent], ...] = (
     TicketCreated,
     TicketUpdated,
@@ -140,4 +193,8 @@ TICKET_EVENTS: tuple[type[_TicketEvent], ...] = (
     TicketTopicChanged,
     TicketAssigneesChanged,
     TicketDeleted,
+    TicketCommentAdded,
+    TicketCommentDeleted,
+    TicketAttachmentAdded,
+    TicketAttachmentDeleted,
 )
