@@ -57,14 +57,19 @@ class RequestId:
 
 def create_app(config: GatewaySettings | None = None) -> FastAPI:
     config = config or GatewaySettings()
-    tickets_upstream = Upstream("tickets", config.tickets_url, config.upstream_timeout)
+    upstreams = {
+        name: Upstream(name, url, config.upstream_timeout)
+        for name, url in config.upstream_urls().items()
+    }
+    tickets_upstream = upstreams["tickets"]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await tickets_upstream.close()
+            for each in upstreams.values():
+                await each.close()
 
     app = FastAPI(
         title="Support desk API",
@@ -72,7 +77,7 @@ def create_app(config: GatewaySettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.tickets = tickets_upstream
+    app.state.upstreams = upstreams
     app.state.verifier = TokenVerifier(JwtSettings())
     app.state.modules = TenantModules(tickets_upstream, config.tenant_cache_seconds)
     install_problem_handlers(app)

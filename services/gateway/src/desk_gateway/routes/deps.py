@@ -1,4 +1,4 @@
-"""Dependencies the routes share."""
+"""Dependencies the routes share: the upstream services, by name."""
 
 from typing import Annotated
 
@@ -7,9 +7,17 @@ from fastapi import Depends, Request
 from desk_gateway.upstream import Upstream
 
 
-async def tickets_service(request: Request) -> Upstream:
-    upstream: Upstream = request.app.state.tickets
-    return upstream
+def upstream(name: str) -> object:
+    """A dependency giving the named upstream the gateway was configured with."""
+
+    async def dependency(request: Request) -> Upstream:
+        upstreams: dict[str, Upstream] = request.app.state.upstreams
+        return upstreams[name]
+
+    return Depends(dependency)
 
 
-Tickets = Annotated[Upstream, Depends(tickets_service)]
+Tickets = Annotated[Upstream, upstream("tickets")]
+Sla = Annotated[Upstream, upstream("sla")]
+Notifications = Annotated[Upstream, upstream("notifications")]
+Mail = Annotated[Upstream, upstream("mail")]
