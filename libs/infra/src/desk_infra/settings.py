@@ -29,6 +29,12 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 32
     """Connections kept open; as many again may open briefly under bursts."""
     prefetch_count: int = 100
+    blob_url: str = "file://./var/blobs"
+    """Where attachment bytes go: ``file://<directory>`` or ``s3://bucket/prefix``."""
+    s3_endpoint_url: str | None = None
+    """An S3-compatible service other than AWS (MinIO, Ceph); credentials come from
+    the standard ``AWS_*`` variables."""
+    s3_region: str | None = None
 
     @property
     def tracing(self) -> bool:
