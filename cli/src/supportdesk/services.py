@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 from desk_gateway.config import GatewaySettings
+from desk_sla.config import SlaSettings
+from desk_sla.entrypoints.main import migrate as migrate_sla
 from desk_tickets.config import TicketsSettings
 from desk_tickets.entrypoints.main import migrate as migrate_tickets
 
@@ -23,6 +25,7 @@ class Service:
 def services() -> list[Service]:
     """Every process of the desk, in start order."""
     tickets = TicketsSettings()
+    sla = SlaSettings()
     gateway = GatewaySettings()
     return [
         Service(
@@ -31,6 +34,7 @@ def services() -> list[Service]:
             f"http://{tickets.tickets_host}:{tickets.tickets_port}/readyz",
         ),
         Service("tickets-relay", "desk-tickets-relay", None),
+        Service("sla", "desk-sla", f"http://{sla.sla_host}:{sla.sla_port}/readyz"),
         Service(
             "gateway",
             "desk-gateway",
@@ -39,7 +43,10 @@ def services() -> list[Service]:
     ]
 
 
-MIGRATIONS: dict[str, Callable[[], Awaitable[None]]] = {"tickets": migrate_tickets}
+MIGRATIONS: dict[str, Callable[[], Awaitable[None]]] = {
+    "tickets": migrate_tickets,
+    "sla": migrate_sla,
+}
 
 
 async def migrate_all() -> None:

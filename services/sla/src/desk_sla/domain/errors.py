@@ -12,3 +12,44 @@ class CalendarNeverOpens(SlaError):
         )
         self.after_year = after_year
         self.years = years
+
+
+class NotFound(SlaError):
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} {key} does not exist")
+        self.what = what
+        self.key = key
+
+
+class Forbidden(SlaError):
+    def __init__(self, reason: str, permission: str | None = None) -> None:
+        super().__init__(reason)
+        self.permission = permission
+
+
+class InvalidField(SlaError):
+    """A field of a request is refused; ``field`` is its dotted path."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InUse(SlaError):
+    """Something cannot be deleted while others refer to it."""
+
+    def __init__(self, what: str, key: object, users: str) -> None:
+        super().__init__(f"{what} {key} is used by {users}")
+        self.what = what
+        self.key = key
+
+
+class VersionMismatch(SlaError):
+    def __init__(self, what: str, expected: frozenset[int], current: int) -> None:
+        wanted = ", ".join(str(v) for v in sorted(expected))
+        super().__init__(
+            f"the {what} is at version {current}, not {wanted}: reload and retry"
+        )
+        self.expected = expected
+        self.current = current

@@ -1,0 +1,15 @@
+"""Settings of the SLA service."""
+
+from desk_infra.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+SERVICE = "sla"
+
+
+class SlaSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore")
+
+    sla_database: str = "desk_sla"
+    sla_host: str = "127.0.0.1"
+    sla_port: int = 8102
+    sla_workers: int = 1
