@@ -188,5 +188,48 @@ audit_log = Table(
     ForeignKeyConstraint(["ticket_id"], ["tickets.id"], ondelete="CASCADE"),
 )
 
+ticket_comments = Table(
+    "ticket_comments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column(
+        "ticket_id", Uuid, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("author_id", String(128), nullable=False),
+    Column("author_kind", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("internal", Boolean, nullable=False, server_default=text("false")),
+    Column("mentions", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("channel", String(16), nullable=False, server_default=text("'portal'")),
+    stamped_now("created_at"),
+    Column("deleted_at", DateTime(timezone=True)),
+    Index("ticket_comments_ticket_idx", "ticket_id", "created_at"),
+)
+
+ticket_attachments = Table(
+    "ticket_attachments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column(
+        "ticket_id", Uuid, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("comment_id", Uuid, ForeignKey("ticket_comments.id", ondelete="CASCADE")),
+    Column("blob_key", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", Text),
+    Column("thumbnail_key", Text),
+    Column("internal", Boolean, nullable=False, server_default=text("false")),
+    Column("uploaded_by", String(128), nullable=False),
+    stamped_now("created_at"),
+    Column("deleted_at", DateTime(timezone=True)),
+    Index("ticket_attachments_ticket_idx", "ticket_id", "created_at"),
+    Index("ticket_attachments_comment_idx", "comment_id"),
+)
+
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
