@@ -150,6 +150,7 @@ SAMPLES: dict[type[EventData], EventData] = {
         from_name="Jane Doe",
         subject="Re: [SR-2024-0001] Printer",
         body="It is smoking again.",
+        full_body="It is smoking again.\n\nOn Monday, the desk wrote:\n> Fixed?",
         references=["<desk.x@desk.example>"],
         ticket_reference="SR-2024-0001",
         attachments=[

@@ -42,6 +42,9 @@ class MailReceived(EventData):
     subject: str
     body: str
     """The text of the message with quoted history and signature trimmed."""
+    full_body: str | None = None
+    """The whole text (HTML turned into text), for a message that opens a ticket:
+    what a customer forwards is in the history a reply trims."""
     in_reply_to: str | None = None
     references: list[str] = []
     ticket_id: uuid.UUID | None = None
