@@ -11,10 +11,11 @@ Every consumer queue ``Q`` is a quorum queue with three companions:
   (and is therefore never acknowledged) cannot loop for ever.
 """
 
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from faststream import AckPolicy
 from faststream.message import StreamMessage
@@ -28,7 +29,8 @@ from faststream.rabbit import (
 )
 from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
-from helpdesk_contracts import Envelope
+from helpdesk_contracts import Envelope, EventData
+from helpdesk_contracts.envelope import envelope_of
 from helpdesk_contracts.routing import (
     DEAD_LETTER_EXCHANGE,
     ESCALATIONS_EXCHANGE,
@@ -39,7 +41,7 @@ from helpdesk_contracts.routing import (
 )
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from pydantic import ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from desk_infra.errors import PublishFailed
 from desk_infra.logs import log_context
@@ -212,10 +214,14 @@ async def declare_consumer_topology(broker: RabbitBroker, spec: ConsumerSpec) ->
 Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 
+class EnvelopeParser(Protocol):
+    def parse(self, body: bytes | str) -> Envelope[Any]: ...
+
+
 def register_consumer(
     broker: RabbitBroker,
     spec: ConsumerSpec,
-    envelope_type: type[Envelope[Any]],
+    envelope_type: type[Envelope[Any]] | EnvelopeParser,
     handler: Handler,
 ) -> None:
     """Subscribe ``handler`` to ``spec.queue`` with parse, retry and dead-letter rules.
@@ -325,3 +331,53 @@ async def _republish(
         await message.nack(requeue=True)
         return
     await message.ack()
+
+
+class _Unhandled(EventData):
+    """The data of an event type a dispatcher has no handler for."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    event_type: ClassVar[str] = "unhandled"
+    aggregate_type: ClassVar[str] = "unhandled"
+
+
+class _Dispatching:
+    """Parses a body into the envelope of its own ``type``."""
+
+    def __init__(self, events: Iterable[type[EventData]]) -> None:
+        self.models = {event.cloudevent_type(): envelope_of(event) for event in events}
+
+    def parse(self, body: bytes | str) -> Envelope[Any]:
+        fallback = envelope_of(_Unhandled)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            return fallback.model_validate_json(body)  # raises, naming the problem
+        return self.models.get(str(document.get("type")), fallback).model_validate(
+            document
+        )
+
+
+def register_handlers(
+    broker: RabbitBroker,
+    spec: ConsumerSpec,
+    handlers: Mapping[type[EventData], Handler],
+) -> None:
+    """Subscribe one queue whose messages go to the handler of their event type.
+
+    Event types without a handler (a queue bound to ``ticket.#`` sees them all)
+    are acknowledged and skipped; a body that is not an envelope is dead-lettered.
+    """
+    dispatching = _Dispatching(handlers)
+    by_type = {event.cloudevent_type(): handler for event, handler in handlers.items()}
+
+    async def dispatch(envelope: Envelope[Any]) -> None:
+        handler = by_type.get(envelope.type)
+        if handler is None:
+            log.debug("%s has no handler for %s", spec.queue, envelope.type)
+            return
+        await handler(envelope)
+
+    register_consumer(broker, spec, dispatching, dispatch)
