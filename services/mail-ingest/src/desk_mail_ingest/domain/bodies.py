@@ -1,0 +1,200 @@
+"""Walking a message's MIME tree: the text to show, and the files it carries.
+
+Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis``)
+when it is all there is. TNEF (``winmail.dat``) is unpacked with ``tnefparse``;
+an attached message stays whole, as an ``.eml`` file.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+
+from inscriptis import get_text
+from tnefparse import TNEF
+
+from desk_mail_ingest.domain.charsets import decode_text
+from desk_mail_ingest.domain.model import Part
+
+log = logging.getLogger(__name__)
+
+_TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
+_UNSAFE_FILENAME = re.compile(r"[\x00-\x1f/\\]+")
+
+
+@dataclass
+class Found:
+    texts: list[str] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(t.strip("\n") for t in self.texts if t.strip()).strip()
+
+
+def collect(message: Message) -> Found:
+    found = Found()
+    _walk(message, found)
+    return found
+
+
+def _walk(part: Message, found: Found) -> None:
+    kind = part.get_content_type()
+    if kind in ("message/rfc822", "message/global"):
+        found.parts.append(_embedded_message(part))
+        return
+    if part.is_multipart():
+        if kind == "multipart/alternative":
+            _walk_alternative(part, found)
+            return
+        for sub in _subparts(part):
+            _walk(sub, found)
+        return
+    filename = _filename(part)
+    if kind in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
+        _unpack_tnef(part, found)
+        return
+    if _is_body_text(part, kind, filename):
+        found.texts.append(_text_of(part, kind))
+        return
+    found.parts.append(_file(part, kind, filename, len(found.parts)))
+
+
+def _subparts(part: Message) -> list[Message]:
+    payload = part.get_payload()
+    return (
+        [p for p in payload if isinstance(p, Message)]
+        if isinstance(payload, list)
+        else []
+    )
+
+
+def _walk_alternative(part: Message, found: Found) -> None:
+    """The text of the plainest option; the files (inline images) of every option."""
+    options = []
+    for sub in _subparts(part):
+        option = Found()
+        _walk(sub, option)
+        options.append((sub.get_content_type() != "text/plain", option))
+    with_text = [(rank, o) for rank, o in options if o.text]
+    if with_text:
+        found.texts.append(min(with_text, key=lambda pair: pair[0])[1].text)
+    for _, option in options:
+        found.parts.extend(option.parts)
+
+
+def _is_body_text(part: Message, kind: str, filename: str | None) -> bool:
+    if kind not in ("text/plain", "text/html"):
+        return False
+    return part.get_content_disposition() != "attachment" and filename is None
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    # A broken transfer encoding: keep the undecoded text rather than nothing.
+    except (ValueError, TypeError):
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except (ValueError, LookupError, TypeError):
+        return None
+
+
+def _text_of(part: Message, kind: str) -> str:
+    text = decode_text(_payload(part), _charset(part))
+    if kind == "text/html":
+        text = html_to_text(text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def html_to_text(html: str) -> str:
+    if not html.strip():
+        return ""
+    try:
+        return str(get_text(html))
+    # lxml refuses some documents (only comments, encoding declarations in str).
+    except ValueError:
+        return re.sub(r"<[^>]+>", " ", html)
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except (ValueError, LookupError, TypeError, IndexError):
+        return "attachment"
+    if name is None:
+        return None
+    cleaned = _UNSAFE_FILENAME.sub("_", str(name)).strip(" .")
+    return cleaned[:200] or "attachment"
+
+
+def _content_id(part: Message) -> str | None:
+    try:
+        value = part.get("content-id")
+    except (ValueError, IndexError, TypeError):
+        return None
+    return str(value).strip().strip("<>") or None if value else None
+
+
+def _file(part: Message, kind: str, filename: str | None, index: int) -> Part:
+    content_id = _content_id(part)
+    inline = part.get_content_disposition() == "inline" or (
+        content_id is not None and part.get_content_disposition() != "attachment"
+    )
+    extension = kind.split("/")[-1].split("+")[0][:10] or "bin"
+    return Part(
+        filename=filename or f"part-{index + 1}.{extension}",
+        content_type=kind,
+        data=_payload(part),
+        inline=inline,
+        content_id=content_id,
+    )
+
+
+def _embedded_message(part: Message) -> Part:
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if isinstance(inner, Message):
+        data = inner.as_bytes()
+        subject = str(inner.get("subject") or "").strip()
+    else:
+        data, subject = _payload(part), ""
+    name = _UNSAFE_FILENAME.sub("_", subject)[:100].strip(" .") or "message"
+    return Part(f"{name}.eml", "message/rfc822", data)
+
+
+def _unpack_tnef(part: Message, found: Found) -> None:
+    data = _payload(part)
+    try:
+        tnef = TNEF(data)
+    # tnefparse raises plain errors on truncated or foreign data: keep it as a file.
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        log.info("winmail.dat not readable as TNEF, kept as is: %r", exc)
+        found.parts.append(Part("winmail.dat", "application/ms-tnef", data))
+        return
+    body = tnef.body or (tnef.htmlbody and html_to_text(_as_str(tnef.htmlbody)))
+    if body:
+        found.texts.append(_as_str(body).replace("\x00", ""))
+    for attachment in tnef.attachments:
+        name = _as_str(attachment.long_filename() or attachment.name or "attachment")
+        found.parts.append(
+            Part(
+                _UNSAFE_FILENAME.sub("_", name)[:200] or "attachment",
+                "application/octet-stream",
+                bytes(attachment.data),
+            )
+        )
+
+
+def _as_str(value: str | bytes) -> str:
+    if isinstance(value, bytes):
+        return decode_text(value, "cp1252")
+    return value

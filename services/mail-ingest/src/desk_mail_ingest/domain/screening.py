@@ -1,0 +1,63 @@
+"""Which messages must never become tickets: automatic mail, bounces, our own mail.
+
+Decisions, so that the desk neither loops nor files noise:
+
+- ``Auto-Submitted`` other than ``no`` (RFC 3834), ``Precedence: bulk|list|junk``,
+  ``X-Autoreply``, ``X-Autorespond`` and ``X-Auto-Response-Suppress`` mark automatic
+  mail (the last is what Exchange puts on its own automatic replies).
+- ``List-Unsubscribe`` marks newsletters and marketing. ``List-Id`` alone does not:
+  a support alias run as a Google or Microsoft group stamps it on every message.
+- A bounce is a delivery report (``multipart/report; report-type=delivery-status``),
+  a message with an empty envelope sender (``MAIL FROM:<>``) or one from
+  ``MAILER-DAEMON``/``postmaster``.
+- A message whose own Message-ID is one the desk made is our mail coming back.
+"""
+
+from helpdesk_contracts.mail.threading import is_desk_message_id
+
+from desk_mail_ingest.domain.parsing import ParsedMail
+
+_BULK = {"bulk", "list", "junk"}
+_DAEMONS = {"mailer-daemon", "postmaster"}
+
+
+def ignore_reason(mail: ParsedMail, envelope_sender: str | None) -> str | None:
+    """Why ``mail`` must not reach the desk, or ``None`` when it may."""
+    return _bounce(mail, envelope_sender) or _automatic(mail) or _ours(mail)
+
+
+def _bounce(mail: ParsedMail, envelope_sender: str | None) -> str | None:
+    if mail.content_type == "multipart/report" and mail.report_type in (
+        "delivery-status",
+        "disposition-notification",
+    ):
+        return f"bounce: {mail.report_type} report"
+    if envelope_sender is not None and envelope_sender.strip("<> ") == "":
+        return "bounce: empty envelope sender"
+    if mail.headers.get("return-path", "x").strip() == "<>":
+        return "bounce: empty return path"
+    if mail.from_address.split("@")[0] in _DAEMONS:
+        return f"bounce: from {mail.from_address}"
+    return None
+
+
+def _automatic(mail: ParsedMail) -> str | None:
+    headers = mail.headers
+    submitted = headers.get("auto-submitted", "").strip().lower()
+    if submitted and submitted.split(";")[0].strip() != "no":
+        return f"automatic: Auto-Submitted {submitted}"
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in _BULK:
+        return f"automatic: Precedence {precedence}"
+    for name in ("x-autoreply", "x-autorespond", "x-auto-response-suppress"):
+        if name in headers:
+            return f"automatic: {name} present"
+    if "list-unsubscribe" in headers:
+        return "automatic: list-unsubscribe present (newsletter)"
+    return None
+
+
+def _ours(mail: ParsedMail) -> str | None:
+    if is_desk_message_id(mail.message_id):
+        return "loop: the desk's own message"
+    return None

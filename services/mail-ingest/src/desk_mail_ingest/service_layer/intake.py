@@ -1,0 +1,310 @@
+"""Receiving one message: keep it, decide its fate, and announce it if accepted.
+
+Every message is stored first (raw bytes in the blob store), then one transaction
+writes its row (accepted, ignored or quarantined, with the reason) and, when
+accepted, its ``mail.received.v1`` event in the outbox. A caller that gets no
+exception may tell the sender the message is safe; nothing is dropped unrecorded.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from desk_infra.blobs import BlobError, BlobStore
+from desk_infra.logs import current_log_context
+from desk_infra.outbox import Outbox
+from helpdesk_contracts import Envelope
+from helpdesk_contracts.envelope import new_event_id
+from helpdesk_contracts.mail.threading import ticket_of
+from helpdesk_contracts.mail.v1 import MailAttachment, MailReceived
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from desk_mail_ingest.adapters.repository import (
+    Mailbox,
+    MailboxRepository,
+    MessageRepository,
+)
+from desk_mail_ingest.domain import parsing, replies, screening
+from desk_mail_ingest.domain.errors import (
+    StorageUnavailable,
+    UnknownMailbox,
+    Unparseable,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = "mail-ingest"
+RATE_WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mail_id: uuid.UUID
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    rate_per_minute: int = 30
+    max_bytes: int = 30 * 1024 * 1024
+
+
+class MailIntake:
+    """The use cases of inbound mail, over the mail database and the blob store."""
+
+    def __init__(
+        self, engine: AsyncEngine, blobs: BlobStore, outbox: Outbox, limits: Limits
+    ) -> None:
+        self._engine = engine
+        self._blobs = blobs
+        self._outbox = outbox
+        self.limits = limits
+
+    async def mailbox(self, address: str) -> Mailbox:
+        """The active mailbox of ``address``; ``UnknownMailbox`` if there is none."""
+        async with self._connect() as conn:
+            mailbox = await MailboxRepository(conn).by_address(address)
+        if mailbox is None or not mailbox.active:
+            raise UnknownMailbox(address)
+        return mailbox
+
+    async def receive(
+        self,
+        raw: bytes,
+        mailbox: Mailbox,
+        *,
+        source: str,
+        envelope_sender: str | None = None,
+    ) -> Outcome:
+        """Keep ``raw`` and record its fate; raises only when it could not be kept."""
+        mail_id = new_event_id()
+        raw_key = f"mail/{mailbox.id}/{mail_id}/raw.eml"
+        await self._put(raw_key, raw)
+        row = {
+            "id": mail_id,
+            "mailbox_id": mailbox.id,
+            "tenant_id": mailbox.tenant_id,
+            "source": source,
+            "envelope_from": envelope_sender,
+            "size": len(raw),
+            "raw_blob_key": raw_key,
+        }
+        outcome = await self._decide(raw, mailbox, row, envelope_sender, rated=True)
+        log.info(
+            "mail %s from %s %s (%s)",
+            mail_id,
+            row.get("from_address") or "?",
+            outcome.status,
+            outcome.reason or "-",
+        )
+        return outcome
+
+    async def replay(self, mail_id: uuid.UUID) -> Outcome:
+        """Process a quarantined message again, without the sender's rate limit.
+
+        An operator replays after looking at it, so a message without a readable
+        sender goes on as from an unknown sender instead of back to quarantine.
+        """
+        async with self._connect() as conn:
+            stored = await MessageRepository(conn).get(mail_id)
+            mailbox = await MailboxRepository(conn).get(stored.mailbox_id)
+        assert mailbox is not None  # the foreign key guarantees it
+        if stored.status != "quarantined":
+            return Outcome(mail_id, stored.status, stored.reason)
+        raw = await self._read(stored.raw_blob_key)
+        row: dict[str, object] = {
+            "id": mail_id,
+            "tenant_id": mailbox.tenant_id,
+            "raw_blob_key": stored.raw_blob_key,
+        }
+        return await self._decide(
+            raw, mailbox, row, stored.envelope_from, rated=False, replay=True
+        )
+
+    # --- deciding ---------------------------------------------------------------
+
+    async def _decide(
+        self,
+        raw: bytes,
+        mailbox: Mailbox,
+        row: dict[str, object],
+        envelope_sender: str | None,
+        *,
+        rated: bool,
+        replay: bool = False,
+    ) -> Outcome:
+        mail_id = row["id"]
+        assert isinstance(mail_id, uuid.UUID)
+        try:
+            mail = parsing.parse(raw)
+        except Unparseable as exc:
+            row |= {"message_id": parsing.synthetic_message_id(raw)}
+            return await self._record(row, "quarantined", f"unparseable: {exc}", replay)
+        if not mail.from_address and envelope_sender:
+            mail.from_address = envelope_sender.strip("<> ").lower()
+        row |= {
+            "message_id": mail.message_id,
+            "from_address": mail.from_address,
+            "subject": mail.subject[:998],
+        }
+        if len(raw) > self.limits.max_bytes:
+            reason = f"too large: {len(raw)} bytes"
+            return await self._record(row, "quarantined", reason, replay)
+        ignored = screening.ignore_reason(mail, envelope_sender)
+        if ignored:
+            return await self._record(row, "ignored", ignored, replay)
+        if not mail.from_address and not replay:
+            return await self._record(row, "quarantined", "no sender address", replay)
+        return await self._accept(mail, mailbox, row, rated=rated, replay=replay)
+
+    async def _accept(
+        self,
+        mail: parsing.ParsedMail,
+        mailbox: Mailbox,
+        row: dict[str, object],
+        *,
+        rated: bool,
+        replay: bool,
+    ) -> Outcome:
+        mail_id = row["id"]
+        assert isinstance(mail_id, uuid.UUID)
+        async with self._connect() as conn:
+            repo = MessageRepository(conn)
+            if await repo.accepted_before(mailbox.id, mail.message_id):
+                return await self._record(row, "ignored", "duplicate", replay)
+            if rated and mail.from_address:
+                sent = await repo.recent_from(mail.from_address, RATE_WINDOW_SECONDS)
+                if sent >= self.limits.rate_per_minute:
+                    return await self._record(
+                        row, "quarantined", "rate-limited", replay
+                    )
+        attachments = await self._store_parts(mail, mailbox, mail_id)
+        event = _event(
+            mail, mailbox, mail_id, str(row.get("raw_blob_key") or ""), attachments
+        )
+        return await self._record(row, "accepted", None, replay, event)
+
+    async def _record(
+        self,
+        row: dict[str, object],
+        status: str,
+        reason: str | None,
+        replay: bool,
+        event: MailReceived | None = None,
+    ) -> Outcome:
+        mail_id = row["id"]
+        assert isinstance(mail_id, uuid.UUID)
+        try:
+            async with self._engine.begin() as conn:
+                repo = MessageRepository(conn)
+                if replay:
+                    await repo.settle(mail_id, status, reason)
+                elif not await repo.add({**row, "status": status, "reason": reason}):
+                    return await self._record(row, "ignored", "duplicate", replay)
+                if event is not None:
+                    await self._outbox.add(conn, [_envelope(event, mail_id, row)])
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            raise StorageUnavailable(f"mail database: {exc}") from exc
+        return Outcome(mail_id, status, reason)
+
+    async def _store_parts(
+        self, mail: parsing.ParsedMail, mailbox: Mailbox, mail_id: uuid.UUID
+    ) -> list[MailAttachment]:
+        stored = []
+        for number, part in enumerate(mail.parts, start=1):
+            key = f"mail/{mailbox.id}/{mail_id}/part-{number}"
+            await self._put(key, part.data)
+            stored.append(
+                MailAttachment(
+                    blob_key=key,
+                    filename=part.filename,
+                    content_type=part.content_type,
+                    size=len(part.data),
+                    inline=part.inline,
+                    content_id=part.content_id,
+                )
+            )
+        return stored
+
+    # --- storage ----------------------------------------------------------------
+
+    def _connect(self) -> "_Connection":
+        return _Connection(self._engine)
+
+    async def _put(self, key: str, data: bytes) -> None:
+        try:
+            await self._blobs.put(key, data)
+        except (BlobError, OSError) as exc:
+            raise StorageUnavailable(f"blob store: {exc}") from exc
+
+    async def _read(self, key: str) -> bytes:
+        try:
+            return b"".join([chunk async for chunk in await self._blobs.open(key)])
+        except (BlobError, OSError) as exc:
+            raise StorageUnavailable(f"blob store: {exc}") from exc
+
+
+class _Connection:
+    """A connection whose database errors surface as ``StorageUnavailable``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        try:
+            self._conn = await self._engine.connect()
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            raise StorageUnavailable(f"mail database: {exc}") from exc
+        return self._conn
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        assert self._conn is not None
+        await self._conn.close()
+        if isinstance(exc, DBAPIError | SQLAlchemyError | OSError):
+            raise StorageUnavailable(f"mail database: {exc}") from exc
+
+
+def _event(
+    mail: parsing.ParsedMail,
+    mailbox: Mailbox,
+    mail_id: uuid.UUID,
+    raw_key: str,
+    attachments: list[MailAttachment],
+) -> MailReceived:
+    thread = [*mail.references, *([mail.in_reply_to] if mail.in_reply_to else [])]
+    return MailReceived(
+        mail_id=mail_id,
+        message_id=mail.message_id,
+        mailbox=mailbox.address,
+        default_topic_id=mailbox.default_topic_id,
+        from_address=mail.from_address,
+        from_name=mail.from_name,
+        subject=mail.subject,
+        body=replies.latest_reply(mail.text),
+        full_body=mail.text,
+        in_reply_to=mail.in_reply_to,
+        references=mail.references,
+        ticket_id=ticket_of(thread),
+        ticket_reference=mail.ticket_reference,
+        attachments=attachments,
+        raw_blob_key=raw_key,
+        received_at=datetime.now(UTC),
+    )
+
+
+def _envelope(
+    event: MailReceived, mail_id: uuid.UUID, row: dict[str, object]
+) -> Envelope[MailReceived]:
+    tenant = row.get("tenant_id")
+    return Envelope.wrap(
+        event,
+        source=SOURCE,
+        tenant_id=str(tenant) if tenant else "",
+        aggregate_id=str(mail_id),
+        aggregate_version=1,
+        correlation_id=current_log_context().get("correlation_id"),
+    )
