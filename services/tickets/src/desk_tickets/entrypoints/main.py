@@ -24,6 +24,8 @@ import desk_tickets
 from desk_tickets.adapters import tables
 from desk_tickets.config import SERVICE, TicketsSettings
 from desk_tickets.domain.errors import TicketsError
+from desk_tickets.entrypoints import http_internal
+from desk_tickets.entrypoints import http_teams, http_triage
 from desk_tickets.entrypoints.http import router, to_problem
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
@@ -59,6 +61,9 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
 
     app.add_exception_handler(TicketsError, on_tickets_error)
     app.include_router(router)
+    app.include_router(http_teams.router)
+    app.include_router(http_triage.router)
+    app.include_router(http_internal.router)
     app.include_router(health_router(runtime.checks))
     instrument_http_app(app, settings)
     return app

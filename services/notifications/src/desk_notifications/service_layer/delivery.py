@@ -1,0 +1,128 @@
+"""Delivering an event's notices: resolve, render, record, send, settle.
+
+Failure, on purpose:
+
+- a template that will not render: logged, every delivery of the event marked
+  ``failed`` with ``template: <reason>``, nothing sent, the event acknowledged;
+- the directory unreachable, a mail server slow or failing: the deliveries that
+  could not be made are ``retrying`` and ``DeliveryFailed`` asks the broker to
+  redeliver the event later (its retry ladder, then the dead-letter queue); the
+  deliveries already made are skipped on the next attempt;
+- an address refused for good (5xx): ``failed``, not retried.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from desk_infra.templates import TemplateError, render_template
+
+from desk_notifications.adapters.delivery_log import Claim, DeliveryLog, Outcome
+from desk_notifications.adapters.smtp import PermanentRefusal
+from desk_notifications.domain.addressing import address, compose
+from desk_notifications.domain.errors import (
+    DeliveryFailed,
+    DeliveryInProgress,
+    TemplateFailed,
+)
+from desk_notifications.domain.mail import build_email
+from desk_notifications.domain.model import Audience, EventNotices, Message, Recipient
+
+log = logging.getLogger(__name__)
+
+Resolve = Callable[[str, Audience], Awaitable[list[Recipient]]]
+Send = Callable[[EmailMessage], Awaitable[None]]
+
+
+def render(source: str, variables: Mapping[str, Any]) -> str:
+    """The shared sandboxed engine, its errors in this service's terms."""
+    try:
+        return render_template(source, variables)
+    except TemplateError as exc:
+        raise TemplateFailed(exc.reason) from exc
+
+
+@dataclass(frozen=True)
+class MailIdentity:
+    sender: str
+    domain: str
+    ticket_url: str
+    """Format string with ``{ticket_id}``: where the portal shows a ticket."""
+
+
+class Notifier:
+    """Tells an event's audience, once per person and channel, however often asked."""
+
+    def __init__(
+        self,
+        resolve: Resolve,
+        log_: DeliveryLog,
+        send: Send,
+        identity: MailIdentity,
+        message_ids: Callable[[Any], str],
+    ) -> None:
+        self._resolve = resolve
+        self._log = log_
+        self._send = send
+        self._identity = identity
+        self._message_ids = message_ids
+
+    async def deliver(self, event: EventNotices) -> None:
+        if not event.notices:
+            return
+        people = await self._resolve(event.tenant_id, event.audience)
+        directory = {p.user_id: p for p in people}
+        pairs = address(event, people)
+        if not pairs:
+            return
+        try:
+            url = self._identity.ticket_url
+            messages = [compose(event, n, p, directory, render, url) for n, p in pairs]
+        except TemplateFailed as exc:
+            log.error("template of %s does not render: %s", event.reference, exc)
+            reached = [(p.user_id, n.kind.value) for n, p in pairs]
+            await self._log.record_failure(event, reached, f"template: {exc}")
+            return
+        await self._record_and_send(event, messages)
+
+    async def _record_and_send(
+        self, event: EventNotices, messages: list[Message]
+    ) -> None:
+        claims, busy = await self._log.record_inbox_and_claim_email(
+            event, messages, self._message_ids
+        )
+        outcomes = await asyncio.gather(*(self._mail(event, c) for c in claims))
+        await self._log.settle(event.event_id, outcomes)
+
+        retrying = [o for o in outcomes if o.status == "retrying"]
+        if retrying:
+            raise DeliveryFailed(
+                f"{len(retrying)} of {len(outcomes)} emails failed, first: "
+                f"{retrying[0].error}"
+            )
+        if busy:
+            raise DeliveryInProgress(f"another worker is sending to {busy}")
+
+    async def _mail(self, event: EventNotices, claim: Claim) -> Outcome:
+        person = claim.message.recipient.user_id
+        email = build_email(
+            claim.message,
+            ticket_id=event.ticket_id,
+            reference=event.reference,
+            sender=self._identity.sender,
+            domain=self._identity.domain,
+            message_id=claim.message_id,
+        )
+        try:
+            await self._send(email)
+        except PermanentRefusal as exc:
+            log.error("mail to %s refused for good: %s", person, exc)
+            return Outcome(person, "failed", str(exc))
+        except DeliveryFailed as exc:
+            log.warning("mail to %s failed, will retry: %s", person, exc)
+            return Outcome(person, "retrying", str(exc))
+        log.info("mailed %s about %s", claim.message.kind.value, event.reference)
+        return Outcome(person, "sent")

@@ -1,0 +1,49 @@
+"""Outbound mail: reference in the subject, desk Message-IDs, threading, loop guards."""
+
+from email import message_from_bytes, policy
+from email.message import Message as Parsed
+
+from desk_notifications.domain.mail import build_email, root_message_id
+from desk_notifications.domain.model import Message, NoticeKind
+from helpdesk_contracts.mail.threading import is_desk_message_id, ticket_of
+
+from tests.unit.notifications.builders import REFERENCE, TICKET, person
+
+
+def email_of(automatic: bool = True, title: str = "SLA breached: Printer") -> Parsed:
+    message = Message(person("olga"), NoticeKind.SLA_BREACH, title, "Body", automatic)
+    built = build_email(
+        message,
+        ticket_id=TICKET,
+        reference=REFERENCE,
+        sender="Desk <desk@example.com>",
+        domain="desk.example.com",
+    )
+    return message_from_bytes(built.as_bytes(), policy=policy.default)
+
+
+def test_the_subject_carries_the_reference() -> None:
+    email = email_of()
+
+    assert email["Subject"] == "[SR-2026-0042] SLA breached: Printer"
+    assert email["To"] == "Olga <olga@example.com>"
+
+
+def test_ids_name_the_ticket_and_thread_under_its_root() -> None:
+    email = email_of()
+    root = root_message_id(TICKET, "desk.example.com")
+
+    assert is_desk_message_id(email["Message-ID"])
+    assert ticket_of([email["Message-ID"]]) == TICKET
+    assert email["In-Reply-To"] == root
+    assert email["References"] == root
+    assert ticket_of([root]) == TICKET
+
+
+def test_automatic_mail_says_so_and_asks_for_no_autoreply() -> None:
+    automatic, reply = email_of(), email_of(automatic=False)
+
+    assert automatic["Auto-Submitted"] == "auto-generated"
+    assert reply["Auto-Submitted"] is None
+    assert automatic["X-Auto-Response-Suppress"] == "All"
+    assert reply["X-Auto-Response-Suppress"] == "All"

@@ -1,0 +1,78 @@
+"""Rendering notices: the documented variables, broken templates, sandbox escapes."""
+
+from typing import Any
+
+import pytest
+from desk_infra.templates import SAMPLE_VARIABLES
+from desk_notifications.domain.addressing import compose
+from desk_notifications.domain.errors import TemplateFailed
+from desk_notifications.service_layer import notices
+from desk_notifications.service_layer.delivery import render
+
+from tests.unit.notifications.builders import comment, person, sla_point, status
+
+URL = "https://portal.example.com/requests/{ticket_id}"
+
+
+def render_sla(template: str, **fields: Any) -> str:
+    event = notices.sla_point_notices(sla_point(template=template, **fields))
+    people = {"olga": person("olga"), "rita": person("rita")}
+    message = compose(event, event.notices[0], people["olga"], people, render, URL)
+    return message.body
+
+
+def test_the_sla_template_gets_its_text_for_the_recipient() -> None:
+    body = render_sla("{{ ticket.reference }} late; hi {{ recipient.name }}")
+
+    assert body == "SR-2026-0042 late; hi Olga"
+
+
+def test_every_documented_sla_variable_is_given() -> None:
+    uses = " ".join(
+        f"{{{{ {group}.{name} }}}}"
+        for group, names in SAMPLE_VARIABLES.items()
+        for name in names
+    )
+
+    body = render_sla(uses)
+
+    assert "Rita" in body  # ticket.requester, looked up
+    assert "https://portal.example.com/requests/" in body
+    assert "2 hours" not in body  # breached: remaining is empty
+
+
+def test_a_warning_says_how_long_remains() -> None:
+    body = render_sla("{{ sla.remaining }}|{{ sla.overdue }}", breached=False)
+
+    assert body == "2 hours|"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ ticket.nope }}",
+        "{% if %}",
+        "{{ ''.__class__.__mro__ }}",
+        "{{ ticket.__class__.__init__.__globals__ }}",
+        "{{ range.__globals__ }}",
+        "{{ 'x' * 10000000 }}",
+    ],
+)
+def test_a_broken_or_escaping_template_fails_with_a_reason(template: str) -> None:
+    with pytest.raises(TemplateFailed) as failure:
+        render_sla(template)
+
+    assert str(failure.value)
+
+
+def test_the_desks_own_templates_render() -> None:
+    for event in (
+        notices.comment_notices(comment(mentions=["bob"])),
+        notices.status_notices(status("pending")),
+    ):
+        people = {p: person(p) for p in ("bob", "rita", "olga")}
+        for notice in event.notices:
+            target = sorted(notice.audience.users)[0]
+            message = compose(event, notice, people[target], people, render, URL)
+            assert message.title
+            assert message.body
