@@ -7,6 +7,7 @@ Errors raised by the domain derive from ``SlaError``:
   - ``NotFound``: no calendar or definition with that id for the tenant (404).
   - ``Forbidden``: the caller lacks the permission (403).
   - ``InvalidField``: a field of a request is refused, named by its path (422).
+  - ``InvalidFields``: several are, each named (422).
   - ``InUse``: a calendar still used by a definition cannot be deleted (409).
   - ``VersionMismatch``: ``If-Match`` names a version that is not current (412).
 

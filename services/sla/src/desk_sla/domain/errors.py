@@ -36,6 +36,14 @@ class InvalidField(SlaError):
         self.reason = reason
 
 
+class InvalidFields(SlaError):
+    """Several fields of a request are refused: (dotted path, reason) each."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in errors))
+        self.errors = errors
+
+
 class InUse(SlaError):
     """Something cannot be deleted while others refer to it."""
 
