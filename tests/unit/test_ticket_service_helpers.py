@@ -10,7 +10,7 @@ import pytest
 from desk_tickets.domain.errors import InvalidField
 from desk_tickets.domain.model import Assignee
 from desk_tickets.service_layer.ticket_checks import primary_assignees
-from desk_tickets.service_layer.ticket_list import _decode_cursor, _encode_cursor
+from desk_tickets.service_layer.ticket_list import decode_cursor, encode_cursor
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from helpdesk_contracts.api.tickets import AssigneeRef
 from helpdesk_contracts.vocabulary import ActorKind, AssigneeKind
@@ -30,9 +30,9 @@ def test_a_cursor_decodes_to_the_ticket_it_was_made_from() -> None:
     created = datetime(2024, 5, 17, 8, 30, 12, 345678, tzinfo=UTC)
     ticket = make_ticket(id=uuid.uuid4(), created_at=created)
 
-    cursor = _encode_cursor(ticket)
+    cursor = encode_cursor("after", ticket)
 
-    assert _decode_cursor(cursor) == (created, ticket.id)
+    assert decode_cursor(cursor) == ("after", (created, ticket.id))
     assert "=" not in cursor
     assert set(cursor) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -49,8 +49,9 @@ OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(ho
 def test_cursors_round_trip(created: datetime, ticket_id: uuid.UUID) -> None:
     ticket = make_ticket(id=ticket_id, created_at=created)
 
-    decoded_at, decoded_id = _decode_cursor(_encode_cursor(ticket))
+    way, (decoded_at, decoded_id) = decode_cursor(encode_cursor("before", ticket))
 
+    assert way == "before"
     assert decoded_id == ticket_id
     assert decoded_at == created
     assert decoded_at.utcoffset() == created.utcoffset()
@@ -64,6 +65,8 @@ GARBAGE = {
     "not ascii": "curs\u00f6r",
     "no separator": b64(b"2024-05-17T08:30:12+00:00"),
     "two separators": b64(b"2024-05-17T08:30:12+00:00|a|b"),
+    "no way": b64(f"2024-05-17T08:30:12+00:00|{uuid.uuid4()}".encode()),
+    "unknown way": b64(f"x|2024-05-17T08:30:12+00:00|{uuid.uuid4()}".encode()),
     "bad date": b64(f"yesterday|{uuid.uuid4()}".encode()),
     "bad uuid": b64(b"2024-05-17T08:30:12+00:00|not-a-uuid"),
     "not utf-8": b64(b"\xff\xfe|\xfd"),
@@ -73,24 +76,25 @@ GARBAGE = {
 @pytest.mark.parametrize("cursor", GARBAGE.values(), ids=GARBAGE.keys())
 def test_a_garbage_cursor_is_an_invalid_cursor_field(cursor: str) -> None:
     with pytest.raises(InvalidField) as refused:
-        _decode_cursor(cursor)
+        decode_cursor(cursor)
 
     assert refused.value.field == "cursor"
 
 
 @given(cursor=st.text(max_size=200))
 def test_any_text_either_decodes_or_is_an_invalid_cursor(cursor: str) -> None:
-    outcome: tuple[datetime, uuid.UUID] | InvalidField
+    outcome: tuple[str, tuple[datetime, uuid.UUID]] | InvalidField
     try:
-        outcome = _decode_cursor(cursor)
+        outcome = decode_cursor(cursor)
     except InvalidField as refused:
         outcome = refused
 
     if isinstance(outcome, InvalidField):
         assert outcome.field == "cursor"
     else:
-        assert isinstance(outcome[0], datetime)
-        assert isinstance(outcome[1], uuid.UUID)
+        assert outcome[0] in ("after", "before")
+        assert isinstance(outcome[1][0], datetime)
+        assert isinstance(outcome[1][1], uuid.UUID)
 
 
 # --- primary assignees -----------------------------------------------------------
@@ -111,11 +115,19 @@ class FakeDirectory:
         return self.users & set(wanted)
 
 
+class NoTeams:
+    """The teams port of a tenant that has no teams."""
+
+    async def existing(self, tenant_id: str, ids: Iterable[str]) -> set[str]:
+        return set()
+
+
 class FakeUow:
-    """Only what ``primary_assignees`` may touch: the directory."""
+    """Only what ``primary_assignees`` may touch: the directory and the teams."""
 
     def __init__(self, directory: FakeDirectory) -> None:
         self.directory = directory
+        self.teams = NoTeams()
 
 
 def uow_with(*users: str) -> tuple[UnitOfWork, FakeDirectory]:
@@ -208,15 +220,29 @@ async def test_a_user_named_like_an_assigned_team_is_still_looked_up() -> None:
     assert directory.asked == [(TENANT, "users", ["billing"])]
 
 
-async def test_teams_cannot_be_made_primary_yet() -> None:
+async def test_an_assigned_team_is_made_primary_without_a_lookup() -> None:
     uow, directory = uow_with()
     wanted = AssigneeRef(kind=AssigneeKind.TEAM, id="billing")
+
+    result = await primary_assignees(CURRENT, wanted, uow, ACTOR)
+
+    assert result == [
+        Assignee(AssigneeKind.TEAM, "billing", True),
+        user("bob"),
+        user("alice"),
+    ]
+    assert directory.asked == []
+
+
+async def test_a_new_team_must_exist_in_the_tenant() -> None:
+    uow, _ = uow_with()
+    wanted = AssigneeRef(kind=AssigneeKind.TEAM, id="no-such-team")
 
     with pytest.raises(InvalidField) as refused:
         await primary_assignees(CURRENT, wanted, uow, ACTOR)
 
     assert refused.value.field == "assignee"
-    assert directory.asked == []
+    assert "no team" in refused.value.reason
 
 
 async def test_the_result_always_has_at_most_one_primary_and_no_duplicates() -> None:

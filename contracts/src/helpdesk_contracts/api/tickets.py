@@ -117,11 +117,32 @@ class TicketListQuery(BaseModel):
     priority: list[Priority] = []
     topic_id: uuid.UUID | None = None
     sub_topic_id: uuid.UUID | None = None
-    assigned_to_me: bool = False
+    tag: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default=[], description="Tickets carrying every one of these tags."
+    )
+    assigned_to_me: bool = Field(
+        default=False, description="Assigned to the caller or one of their teams."
+    )
     unassigned: bool = False
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Words of the reference, subject, description or public "
+        "comments; partial words and parts of references match too.",
+    )
     sort: Literal["created_at", "-created_at"] = "-created_at"
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="``next_cursor`` or ``prev_cursor`` of a page of this list.",
+    )
     limit: int = Field(default=50, ge=1, le=200)
+
+
+class TagAdd(_Strict):
+    tag: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+    ]
 
 
 class ActorRead(BaseModel):
@@ -147,6 +168,7 @@ class TicketRead(BaseModel):
     map_pin: MapPin | None
     primary_assignee: AssigneeRef | None
     additional_assignees: list[AssigneeRef]
+    tags: list[str] = []
     created_at: AwareDatetime
     updated_at: AwareDatetime
     resolved_at: AwareDatetime | None
@@ -154,6 +176,23 @@ class TicketRead(BaseModel):
     closed_at: AwareDatetime | None
     closed_by: str | None
     version: int
+
+
+class TicketPage(BaseModel):
+    """A page of the Requests list.
+
+    ``total`` counts every match exactly up to ``TOTAL_EXACT_UP_TO``; beyond, it is
+    PostgreSQL's estimate and ``total_exact`` is false.
+    """
+
+    items: list[TicketRead]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int
+    total_exact: bool = True
+
+
+TOTAL_EXACT_UP_TO = 10_000
 
 
 class AuditEntryRead(BaseModel):

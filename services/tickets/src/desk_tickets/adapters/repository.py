@@ -15,13 +15,10 @@ from helpdesk_contracts.vocabulary import (
 )
 from sqlalchemy import (
     Row,
-    and_,
     delete,
     func,
     literal_column,
-    or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -39,7 +36,7 @@ from desk_tickets.adapters.tables import (
 from desk_tickets.domain.model import Assignee, Ticket
 
 
-def _ticket(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket:
+def ticket_from_row(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket:
     return Ticket(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -67,10 +64,11 @@ def _ticket(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket:
         updated_at=row.updated_at,
         version=row.version,
         assignees=tuple(assignees),
+        tags=tuple(row.tags),
     )
 
 
-_TICKET_COLUMNS = [c for c in tickets.c if c.name != "deleted_at"]
+READ_COLUMNS = [c for c in tickets.c if c.name != "deleted_at"]
 
 
 class TicketRepository:
@@ -91,6 +89,7 @@ class TicketRepository:
         stands for the reference in ``audit_changes`` and the event bodies.
         """
         values = {name: getattr(ticket, name) for name in TICKET_COLUMNS}
+        values["tags"] = list(ticket.tags)
         rows = [
             {"kind": a.kind.value, "assignee_id": a.id, "is_primary": a.primary}
             for a in ticket.assignees
@@ -109,7 +108,7 @@ class TicketRepository:
     async def get(
         self, tenant_id: str, ticket_id: uuid.UUID, *, for_update: bool = False
     ) -> Ticket | None:
-        statement = select(*_TICKET_COLUMNS).where(
+        statement = select(*READ_COLUMNS).where(
             tickets.c.id == ticket_id,
             tickets.c.tenant_id == tenant_id,
             tickets.c.deleted_at.is_(None),
@@ -120,7 +119,7 @@ class TicketRepository:
         if row is None:
             return None
         assignees = await self.assignees([ticket_id])
-        return _ticket(row, assignees.get(ticket_id, ()))
+        return ticket_from_row(row, assignees.get(ticket_id, ()))
 
     async def get_by_reference(self, tenant_id: str, reference: str) -> Ticket | None:
         statement = select(tickets.c.id).where(
@@ -185,60 +184,6 @@ class TicketRepository:
                     for a in assignees
                 ],
             )
-
-    async def page(
-        self,
-        tenant_id: str,
-        *,
-        filters: Sequence[Any],
-        newest_first: bool,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-    ) -> list[Ticket]:
-        """One page of live tickets in creation order, keyset-paginated."""
-        key = tuple_(tickets.c.created_at, tickets.c.id)
-        statement = select(*_TICKET_COLUMNS).where(
-            tickets.c.tenant_id == tenant_id, tickets.c.deleted_at.is_(None), *filters
-        )
-        if after is not None:
-            bound = tuple_(*after)
-            statement = statement.where(key < bound if newest_first else key > bound)
-        order = (
-            (tickets.c.created_at.desc(), tickets.c.id.desc())
-            if newest_first
-            else (tickets.c.created_at, tickets.c.id)
-        )
-        rows = (await self._conn.execute(statement.order_by(*order).limit(limit))).all()
-        assignees = await self.assignees(r.id for r in rows)
-        return [_ticket(r, assignees[r.id]) for r in rows]
-
-    async def count(self, tenant_id: str, filters: Sequence[Any]) -> int:
-        statement = select(func.count()).where(
-            tickets.c.tenant_id == tenant_id, tickets.c.deleted_at.is_(None), *filters
-        )
-        return int((await self._conn.execute(statement)).scalar_one())
-
-
-def assigned_filter(user_id: str, team_ids: Iterable[str]) -> Any:
-    """Tickets assigned to the user or to any of the teams."""
-    who = [
-        and_(
-            ticket_assignees.c.kind == "user", ticket_assignees.c.assignee_id == user_id
-        )
-    ]
-    teams = list(team_ids)
-    if teams:
-        who.append(
-            and_(
-                ticket_assignees.c.kind == "team",
-                ticket_assignees.c.assignee_id.in_(teams),
-            )
-        )
-    return tickets.c.id.in_(select(ticket_assignees.c.ticket_id).where(or_(*who)))
-
-
-def unassigned_filter() -> Any:
-    return ~tickets.c.id.in_(select(ticket_assignees.c.ticket_id))
 
 
 class AuditRepository:

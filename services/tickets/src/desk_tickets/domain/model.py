@@ -56,6 +56,7 @@ class Ticket:
     updated_at: datetime
     version: int
     assignees: tuple[Assignee, ...] = field(default=())
+    tags: tuple[str, ...] = field(default=())
 
     @property
     def primary_assignee(self) -> Assignee | None:

@@ -23,6 +23,7 @@ from helpdesk_contracts.api.tickets import (
     TenantUpsert,
     TicketCreate,
     TicketListQuery,
+    TicketPage,
     TicketRead,
     TicketUpdate,
     TopicCreate,
@@ -57,7 +58,6 @@ async def actor(
     x_desk_user: Annotated[str, Header()],
     x_desk_kind: Annotated[ActorKind, Header()],
     x_desk_permissions: Annotated[str, Header()] = "",
-    x_desk_teams: Annotated[str, Header()] = "",
     x_request_id: Annotated[str | None, Header()] = None,
 ) -> Actor:
     bind_log_context(
@@ -68,7 +68,6 @@ async def actor(
         user_id=x_desk_user,
         kind=x_desk_kind,
         permissions=frozenset(x_desk_permissions.split()),
-        team_ids=frozenset(x_desk_teams.split()),
     )
 
 
@@ -189,7 +188,7 @@ async def open_ticket(body: TicketCreate, unit: UowDep, who: ActorDep) -> Respon
     return response
 
 
-@router.get("/tickets", response_model=Page[TicketRead])
+@router.get("/tickets", response_model=TicketPage)
 async def list_tickets(
     unit: UowDep, who: ActorDep, query: Annotated[TicketListQuery, Query()]
 ) -> Response:
@@ -198,15 +197,19 @@ async def list_tickets(
         priorities=tuple(query.priority),
         topic_id=query.topic_id,
         sub_topic_id=query.sub_topic_id,
+        tags=tuple(query.tag),
         assigned_to_me=query.assigned_to_me,
         unassigned=query.unassigned,
+        text=query.q,
         newest_first=query.sort == "-created_at",
     )
     page = await ticket_list.list_tickets(unit, who, filters, query.cursor, query.limit)
-    body = Page[TicketRead](
+    body = TicketPage(
         items=[ticket_read(t) for t in page.items],
         next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
         total=page.total,
+        total_exact=page.total_exact,
     )
     return Response(body.model_dump_json(), media_type="application/json")
 

@@ -4,11 +4,12 @@ links to the directory, its topic pair, its primary assignee."""
 import uuid
 
 from helpdesk_contracts.api.tickets import AssigneeRef, TicketCreate, TicketUpdate
-from helpdesk_contracts.vocabulary import AssigneeKind
 
+from desk_tickets.domain import assignment
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import Forbidden, InvalidField
 from desk_tickets.domain.model import Assignee, Ticket
+from desk_tickets.service_layer.assignees import check_assignee
 from desk_tickets.service_layer.ticket_history import LINKS
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
@@ -79,21 +80,10 @@ async def primary_assignees(
 ) -> list[Assignee]:
     """Assignees after making ``wanted`` primary: a former additional one is promoted
     (the old primary stays as additional); otherwise the old primary is replaced."""
-    others = [a for a in current if not a.primary]
     if wanted is None:
-        return others
-    if wanted.kind is AssigneeKind.TEAM:
-        raise InvalidField(
-            "assignee", "assigning teams needs Teams/Groups, not yet built"
-        )
-    known = any(a.id == wanted.id and a.kind is wanted.kind for a in current)
-    if not known and not await uow.directory.existing(
-        actor.tenant_id, "users", [wanted.id]
-    ):
-        raise InvalidField("assignee", f"no user {wanted.id!r} in this tenant")
-    old_primary = next((a for a in current if a.primary), None)
-    promoted = any(a.id == wanted.id and a.kind is wanted.kind for a in others)
-    rest = [a for a in others if not (a.id == wanted.id and a.kind is wanted.kind)]
-    if promoted and old_primary is not None:
-        rest.append(Assignee(old_primary.kind, old_primary.id, primary=False))
-    return [Assignee(wanted.kind, wanted.id, primary=True), *rest]
+        return [a for a in current if not a.primary]
+    who = Assignee(wanted.kind, wanted.id)
+    if any(a.kind is who.kind and a.id == who.id for a in current):
+        return list(assignment.make_primary(current, who))
+    await check_assignee(uow, actor.tenant_id, who)
+    return list(assignment.replace_primary(current, who))

@@ -25,6 +25,7 @@ def diff(before: Ticket, after: Ticket) -> dict[str, dict[str, Any]]:
         "resolved_by",
         "closed_at",
         "closed_by",
+        "tags",
     )
     diff = {
         f: {"before": plain(getattr(before, f)), "after": plain(getattr(after, f))}
@@ -62,7 +63,7 @@ def change_events(
     plain_changes = {
         k: v
         for k, v in diff.items()
-        if k in PLAIN_FIELDS or k in ("latitude", "longitude")
+        if k in PLAIN_FIELDS or k in ("latitude", "longitude", "tags")
     }
     if plain_changes:
         events.append(
@@ -123,6 +124,8 @@ def created_changes(ticket: Ticket) -> dict[str, Any]:
         "longitude",
     )
     values = {f: getattr(ticket, f) for f in fields if getattr(ticket, f) is not None}
+    if ticket.tags:
+        values["tags"] = list(ticket.tags)
     if ticket.assignees:
         values["assignees"] = _assignee_list(ticket)
     return {k: {"before": None, "after": plain(v)} for k, v in values.items()}

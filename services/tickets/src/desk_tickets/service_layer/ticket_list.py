@@ -1,20 +1,29 @@
-"""The Requests list: filters, order and keyset pages over a tenant's tickets."""
+"""The Requests list: filters, free-text search, order, keyset pages, totals.
+
+A cursor names the ticket a page ends (or starts) at and the way to go from it, so
+pages stay stable while tickets are added. ``total`` is exact up to
+``TOTAL_EXACT_UP_TO`` matches; past that counting every row costs more than the
+page itself, so the planner's estimate stands in and ``total_exact`` is false.
+"""
 
 import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from helpdesk_contracts.api.tickets import TOTAL_EXACT_UP_TO
 from helpdesk_contracts.vocabulary import Priority, TicketStatus
 
-from desk_tickets.adapters.repository import assigned_filter, unassigned_filter
+from desk_tickets.adapters import ticket_queries as q
 from desk_tickets.adapters.tables import tickets as t
-from desk_tickets.domain import access
+from desk_tickets.domain import access, tags
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import Forbidden, InvalidField
 from desk_tickets.domain.model import Ticket
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
+
+Way = Literal["after", "before"]
 
 
 @dataclass(frozen=True)
@@ -23,8 +32,10 @@ class TicketFilters:
     priorities: tuple[Priority, ...] = ()
     topic_id: uuid.UUID | None = None
     sub_topic_id: uuid.UUID | None = None
+    tags: tuple[str, ...] = ()
     assigned_to_me: bool = False
     unassigned: bool = False
+    text: str | None = None
     newest_first: bool = True
 
 
@@ -32,7 +43,9 @@ class TicketFilters:
 class TicketPage:
     items: list[Ticket]
     next_cursor: str | None
+    prev_cursor: str | None
     total: int
+    total_exact: bool
 
 
 async def list_tickets(
@@ -45,23 +58,55 @@ async def list_tickets(
     if not actor.is_requester and not access.can_view_any(actor):
         raise Forbidden("viewing tickets needs a support:request:update permission")
     conditions = _conditions(actor, filters)
-    after = _decode_cursor(cursor) if cursor else None
+    if conditions is None:
+        return TicketPage([], None, None, 0, True)
+    way, key = decode_cursor(cursor) if cursor else ("after", None)
+    # Going back means walking the other way from the cursor, then turning round.
+    descending = filters.newest_first == (way == "after")
     async with uow:
-        items = await uow.tickets.page(
+        found = await uow.ticket_queries.page(
             actor.tenant_id,
-            filters=conditions,
-            newest_first=filters.newest_first,
-            after=after,
+            conditions,
+            descending=descending,
+            after=key,
             limit=limit + 1,
         )
-        total = await uow.tickets.count(actor.tenant_id, conditions)
-    more = len(items) > limit
-    items = items[:limit]
-    next_cursor = _encode_cursor(items[-1]) if more else None
-    return TicketPage(items, next_cursor, total)
+        total, exact = await _total(uow, actor.tenant_id, conditions)
+    more = len(found) > limit
+    items = found[:limit] if way == "after" else found[:limit][::-1]
+    return _page(items, way, more, cursor is not None, total, exact)
 
 
-def _conditions(actor: Actor, filters: TicketFilters) -> list[Any]:
+def _page(
+    items: list[Ticket], way: Way, more: bool, paged: bool, total: int, exact: bool
+) -> TicketPage:
+    if not items:
+        return TicketPage([], None, None, total, exact)
+    further = more if way == "after" else True
+    back = paged if way == "after" else more
+    return TicketPage(
+        items,
+        encode_cursor("after", items[-1]) if further else None,
+        encode_cursor("before", items[0]) if back else None,
+        total,
+        exact,
+    )
+
+
+async def _total(
+    uow: UnitOfWork, tenant_id: str, conditions: list[Any]
+) -> tuple[int, bool]:
+    counted = await uow.ticket_queries.count_up_to(
+        tenant_id, conditions, TOTAL_EXACT_UP_TO + 1
+    )
+    if counted <= TOTAL_EXACT_UP_TO:
+        return counted, True
+    estimate = await uow.ticket_queries.estimate(tenant_id, conditions)
+    return max(estimate, counted), False
+
+
+def _conditions(actor: Actor, filters: TicketFilters) -> list[Any] | None:
+    """The SQL conditions of the filters; None when nothing can match."""
     conditions: list[Any] = []
     if actor.is_requester:
         conditions.append(
@@ -75,22 +120,33 @@ def _conditions(actor: Actor, filters: TicketFilters) -> list[Any]:
         conditions.append(t.c.topic_id == filters.topic_id)
     if filters.sub_topic_id is not None:
         conditions.append(t.c.sub_topic_id == filters.sub_topic_id)
+    if filters.tags:
+        wanted = sorted({tags.normalise(each, "tag") for each in filters.tags})
+        conditions.append(t.c.tags.contains(wanted))
     if filters.assigned_to_me:
-        conditions.append(assigned_filter(actor.user_id, actor.team_ids))
+        conditions.append(q.assigned_to(actor.tenant_id, actor.user_id))
     if filters.unassigned:
-        conditions.append(unassigned_filter())
+        conditions.append(q.unassigned())
+    if filters.text is not None and filters.text.strip():
+        found = q.matching_ids(actor.tenant_id, filters.text)
+        if found is None:
+            return None
+        conditions.append(t.c.id.in_(found))
     return conditions
 
 
-def _encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.created_at.isoformat()}|{ticket.id}"
+def encode_cursor(way: Way, ticket: Ticket) -> str:
+    raw = f"{way[0]}|{ticket.created_at.isoformat()}|{ticket.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str) -> tuple[Way, tuple[datetime, uuid.UUID]]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, ticket_id = raw.split("|")
-        return datetime.fromisoformat(created), uuid.UUID(ticket_id)
+        way, created, ticket_id = raw.split("|")
+        if way not in ("a", "b"):
+            raise ValueError(way)
+        key = datetime.fromisoformat(created), uuid.UUID(ticket_id)
     except ValueError as exc:
         raise InvalidField("cursor", "not a cursor this list gave out") from exc
+    return ("after" if way == "a" else "before"), key

@@ -27,6 +27,7 @@ from desk_tickets.domain.model import (
     Ticket,
     status_stamps,
 )
+from desk_tickets.service_layer.teams import with_teams
 from desk_tickets.service_layer.ticket_checks import (
     check_directory,
     check_topics,
@@ -152,6 +153,7 @@ async def change_ticket(
         ticket = await _visible_ticket(uow, actor, ticket_id, for_update=True)
         if if_match is not None and ticket.version not in if_match:
             raise VersionMismatch(min(if_match), ticket.version)
+        actor = await with_teams(uow, actor)
         access.require_update(actor, ticket)
         change = await _plan_change(uow, actor, ticket, cmd, now)
         if not change.columns and change.assignees is None:

@@ -7,6 +7,7 @@ from desk_infra.outbox import Outbox
 from helpdesk_contracts import Envelope
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from desk_tickets.adapters.comments import AttachmentRepository, CommentRepository
 from desk_tickets.adapters.repository import (
     AuditRepository,
     DirectoryRepository,
@@ -14,6 +15,8 @@ from desk_tickets.adapters.repository import (
     TicketRepository,
     TopicRepository,
 )
+from desk_tickets.adapters.team_repository import TeamRepository
+from desk_tickets.adapters.ticket_queries import TicketQueries
 
 
 class UnitOfWork:
@@ -27,6 +30,10 @@ class UnitOfWork:
     tenants: TenantRepository
     directory: DirectoryRepository
     audit: AuditRepository
+    comments: CommentRepository
+    attachments: AttachmentRepository
+    teams: TeamRepository
+    ticket_queries: TicketQueries
 
     def __init__(
         self, engine: AsyncEngine, outbox: Outbox, *, autocommit: bool = False
@@ -62,6 +69,10 @@ class UnitOfWork:
         self.tenants = TenantRepository(self._conn)
         self.directory = DirectoryRepository(self._conn)
         self.audit = AuditRepository(self._conn)
+        self.comments = CommentRepository(self._conn)
+        self.attachments = AttachmentRepository(self._conn)
+        self.teams = TeamRepository(self._conn)
+        self.ticket_queries = TicketQueries(self._conn)
         self._events = []
         return self
 

@@ -48,6 +48,7 @@ def ticket_fields(ticket: Ticket) -> dict[str, Any]:
         "map_pin": _map_pin(ticket),
         "primary_assignee": _assignee(ticket.primary_assignee),
         "additional_assignees": [_assignee(a) for a in ticket.additional_assignees],
+        "tags": list(ticket.tags),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,
