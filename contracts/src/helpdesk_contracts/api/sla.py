@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from helpdesk_contracts.sla.v1 import NotifyTargets, SlaAction
+from helpdesk_contracts.sla.v1 import ClockPhase, NotifyTargets, SlaAction, SlaState
 from helpdesk_contracts.vocabulary import TicketStatus
 
 Name = Annotated[
@@ -253,3 +253,39 @@ class SlaDefinitionRead(SlaDefinitionWrite):
 def body_of(definition: SlaDefinitionWrite) -> dict[str, Any]:
     """The JSON of what ``SlaDefinitionBody`` stores of a definition."""
     return definition.model_dump(mode="json", exclude={"name", "calendar_id"})
+
+
+# --- clocks -----------------------------------------------------------------------
+
+
+class ClockAttach(_Strict):
+    """Attach a definition to a ticket by hand (``support:sla:attach``)."""
+
+    definition_id: uuid.UUID
+
+
+class ClockRead(BaseModel):
+    """One clock as the ticket's SLA banner shows it."""
+
+    clock_id: uuid.UUID
+    definition_id: uuid.UUID
+    name: str
+    manual: bool
+    phase: ClockPhase
+    state: SlaState
+    colour: str | None = None
+    """The definition's warning or breach colour once reached; none while OK."""
+    attached_at: AwareDatetime
+    warning_due_at: AwareDatetime | None = None
+    breach_due_at: AwareDatetime | None = None
+    elapsed_seconds: float
+    """Business seconds counted so far."""
+    remaining_seconds: float
+    """Business seconds left before the breach; negative once breached."""
+    warning_fired_at: AwareDatetime | None = None
+    breach_fired_at: AwareDatetime | None = None
+
+
+class TicketClocks(BaseModel):
+    ticket_id: uuid.UUID
+    clocks: list[ClockRead]

@@ -13,3 +13,7 @@ class SlaSettings(ServiceSettings):
     sla_host: str = "127.0.0.1"
     sla_port: int = 8102
     sla_workers: int = 1
+    sla_fire_batch: int = 1000
+    """Clocks one worker claims per transaction when points fall due."""
+    sla_idle_seconds: float = 0.2
+    """How long a worker waits before looking again when nothing was due."""

@@ -42,7 +42,8 @@ class StatusChange:
 class Policy:
     """What a definition tells a clock: its budgets and the statuses it obeys."""
 
-    warning_seconds: float
+    warning_seconds: float | None
+    """``None``: the definition has no warning point."""
     breach_seconds: float
     pause_when: frozenset[TicketStatus]
     complete_when: frozenset[TicketStatus]
@@ -106,8 +107,10 @@ def read_clock(
         else:
             later.append(change)
 
-    budgets = {"warning": policy.warning_seconds, "breach": policy.breach_seconds}
-    due: dict[str, datetime | None] = {"warning": None, "breach": None}
+    budgets = {"breach": policy.breach_seconds}
+    if policy.warning_seconds is not None:
+        budgets["warning"] = policy.warning_seconds
+    due: dict[str, datetime | None] = dict.fromkeys(("warning", "breach"))
     elapsed = 0.0
     since = attached_at
     phase = policy.phase_in(status)

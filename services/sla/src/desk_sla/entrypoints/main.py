@@ -20,6 +20,7 @@ import desk_sla
 from desk_sla.adapters import tables
 from desk_sla.config import SERVICE, SlaSettings
 from desk_sla.domain.errors import SlaError
+from desk_sla.entrypoints import http_clocks
 from desk_sla.entrypoints.http import router, to_problem
 
 MIGRATIONS = Path(desk_sla.__file__).parent / "migrations"
@@ -52,6 +53,7 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
 
     app.add_exception_handler(SlaError, on_sla_error)
     app.include_router(router)
+    app.include_router(http_clocks.router)
     app.include_router(health_router(runtime.checks))
     instrument_http_app(app, settings)
     return app

@@ -1,0 +1,357 @@
+"""Live clocks on the real database: ticket events in, due points out, once each."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from desk_infra.db import create_engine
+from desk_sla.adapters import tables
+from desk_sla.config import SlaSettings
+from desk_sla.service_layer import ticket_events
+from desk_sla.service_layer.clocks import banners
+from desk_sla.service_layer.timers import fire_due
+from helpdesk_contracts.envelope import Envelope, EventData
+from helpdesk_contracts.sla.v1 import ClockPhase, SlaState
+from helpdesk_contracts.tickets import v1 as tickets_v1
+from helpdesk_contracts.vocabulary import ActorKind, Priority, TicketStatus
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import unique
+from tests.service.sla.conftest import Caller
+
+ACTOR = tickets_v1.Actor(id="alice", kind=ActorKind.OPERATOR)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture
+async def engine(sla_settings: SlaSettings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sla_settings, sla_settings.sla_database)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def desk(sla_service: httpx.AsyncClient) -> Caller:
+    return Caller(sla_service, unique("tenant"))
+
+
+async def definition(desk: Caller, **body: Any) -> uuid.UUID:
+    answer = await desk.post(
+        "/v1/sla/definitions",
+        {
+            "name": unique("four hours"),
+            "warning": {"value": 3, "unit": "hour"},
+            "breach": {"value": 4, "unit": "hour"},
+            "pause_when": ["pending"],
+            "notify": {"primary_assignee": True},
+            "on_breach": [{"kind": "raise_priority", "priority": "urgent"}],
+            **body,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return uuid.UUID(answer.json()["id"])
+
+
+class Ticket:
+    """Writes the events the tickets service would publish for one ticket."""
+
+    def __init__(self, desk: Caller) -> None:
+        self.tenant = desk.tenant
+        self.id = uuid.uuid4()
+        self.reference = unique("SR")
+        self.version = 0
+
+    def envelope(self, data: EventData, at: datetime, version: int) -> Envelope[Any]:
+        envelope = Envelope.wrap(
+            data,
+            source="/tests",
+            tenant_id=self.tenant,
+            aggregate_id=str(self.id),
+            aggregate_version=version,
+        )
+        return envelope.model_copy(update={"time": at})
+
+    def created(self, at: datetime, sla: uuid.UUID | None) -> Envelope[Any]:
+        self.version += 1
+        snapshot = tickets_v1.TicketSnapshot(
+            id=self.id,
+            reference=self.reference,
+            subject="Printer on fire",
+            description="Smoke",
+            status=TicketStatus.OPEN,
+            priority=Priority.HIGH,
+            created_by=ACTOR,
+            primary_assignee=tickets_v1.Assignee(kind="user", id="bob"),
+            created_at=at,
+            updated_at=at,
+            version=self.version,
+        )
+        data = tickets_v1.TicketCreated(
+            ticket_id=self.id,
+            reference=self.reference,
+            actor=ACTOR,
+            ticket=snapshot,
+            default_sla_id=sla,
+        )
+        return self.envelope(data, at, self.version)
+
+    def status(
+        self, before: TicketStatus, after: TicketStatus, at: datetime
+    ) -> Envelope[Any]:
+        self.version += 1
+        data = tickets_v1.TicketStatusChanged(
+            ticket_id=self.id,
+            reference=self.reference,
+            actor=ACTOR,
+            from_status=before,
+            to_status=after,
+            changed_at=at,
+        )
+        return self.envelope(data, at, self.version)
+
+    def topic(self, sla: uuid.UUID | None, at: datetime) -> Envelope[Any]:
+        self.version += 1
+        data = tickets_v1.TicketTopicChanged(
+            ticket_id=self.id, reference=self.reference, actor=ACTOR, default_sla_id=sla
+        )
+        return self.envelope(data, at, self.version)
+
+
+async def consume(engine: AsyncEngine, *envelopes: Envelope[Any]) -> None:
+    for envelope in envelopes:
+        handler = ticket_events.HANDLERS[type(envelope.data)]
+        await ticket_events.consumer(engine, handler)(envelope)
+
+
+async def clocks_of(engine: AsyncEngine, ticket: Ticket) -> list[Any]:
+    k = tables.clocks
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(k).where(k.c.ticket_id == ticket.id).order_by(k.c.attached_at)
+        )
+        return list(rows)
+
+
+async def fire(engine: AsyncEngine, now: datetime) -> list[dict[str, Any]]:
+    """Fire everything due at ``now``; the events of this test's tickets."""
+    async with engine.begin() as conn:
+        fired_before = await conn.scalar(
+            select(tables.outbox.c.id).order_by(tables.outbox.c.id.desc()).limit(1)
+        )
+        while await fire_due(conn, now, 500):
+            pass
+        rows = await conn.execute(
+            select(tables.outbox.c.body, tables.outbox.c.routing_key).where(
+                tables.outbox.c.id > (fired_before or 0),
+                tables.outbox.c.routing_key.in_(["sla.warning.v1", "sla.breached.v1"]),
+            )
+        )
+        return [json.loads(row.body) for row in rows]
+
+
+async def test_a_ticket_with_a_topic_sla_gets_a_running_clock(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    sla = await definition(desk)
+    ticket = Ticket(desk)
+
+    await consume(engine, ticket.created(T0, sla))
+
+    [clock] = await clocks_of(engine, ticket)
+    assert clock.phase == ClockPhase.RUNNING
+    assert clock.manual is False
+    assert clock.warning_due_at == T0 + timedelta(hours=3)
+    assert clock.breach_due_at == T0 + timedelta(hours=4)
+    assert clock.next_due_at == clock.warning_due_at
+
+
+async def test_pending_pauses_resolved_completes_and_reopening_resumes(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    ticket = Ticket(desk)
+    await consume(engine, ticket.created(T0, await definition(desk)))
+    open_, pending, resolved = (
+        TicketStatus.OPEN,
+        TicketStatus.PENDING,
+        TicketStatus.RESOLVED,
+    )
+
+    await consume(engine, ticket.status(open_, pending, T0 + timedelta(hours=1)))
+    [paused] = await clocks_of(engine, ticket)
+    await consume(engine, ticket.status(pending, open_, T0 + timedelta(hours=2)))
+    [resumed] = await clocks_of(engine, ticket)
+    await consume(engine, ticket.status(open_, resolved, T0 + timedelta(hours=3)))
+    [completed] = await clocks_of(engine, ticket)
+    await consume(engine, ticket.status(resolved, open_, T0 + timedelta(hours=9)))
+    [reopened] = await clocks_of(engine, ticket)
+
+    assert paused.phase == ClockPhase.PAUSED
+    assert paused.next_due_at is None
+    assert resumed.phase == ClockPhase.RUNNING
+    assert resumed.breach_due_at == T0 + timedelta(hours=5)
+    assert completed.phase == ClockPhase.COMPLETED
+    assert completed.elapsed_seconds == 2 * 3600
+    assert reopened.phase == ClockPhase.RUNNING
+    assert reopened.warning_due_at == T0 + timedelta(hours=10)
+    assert reopened.breach_due_at == T0 + timedelta(hours=11)
+
+
+async def test_duplicate_and_reordered_events_give_the_same_clock(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    sla = await definition(desk)
+    in_order, shuffled = Ticket(desk), Ticket(desk)
+    for ticket in (in_order, shuffled):
+        events = [
+            ticket.created(T0, sla),
+            ticket.status(
+                TicketStatus.OPEN, TicketStatus.PENDING, T0 + timedelta(hours=1)
+            ),
+            ticket.status(
+                TicketStatus.PENDING, TicketStatus.OPEN, T0 + timedelta(hours=3)
+            ),
+        ]
+        if ticket is shuffled:
+            events = [events[2], events[0], events[2], events[1], events[0]]
+        await consume(engine, *events)
+
+    [expected] = await clocks_of(engine, in_order)
+    [clock] = await clocks_of(engine, shuffled)
+
+    assert (clock.phase, clock.warning_due_at, clock.breach_due_at) == (
+        expected.phase,
+        expected.warning_due_at,
+        expected.breach_due_at,
+    )
+    assert clock.breach_due_at == T0 + timedelta(hours=6)
+
+
+async def test_a_topic_change_replaces_the_automatic_clock_only(
+    engine: AsyncEngine, desk: Caller, sla_service: httpx.AsyncClient
+) -> None:
+    first, second = await definition(desk), await definition(desk)
+    manual = await definition(desk)
+    ticket = Ticket(desk)
+    await consume(engine, ticket.created(T0, first))
+    attacher = desk.as_user("carol", permissions=("support:sla:attach",))
+    refused = await desk.as_user("dave").post(
+        f"/v1/tickets/{ticket.id}/sla", {"definition_id": str(manual)}
+    )
+    attached = await attacher.post(
+        f"/v1/tickets/{ticket.id}/sla", {"definition_id": str(manual)}
+    )
+    assert refused.status_code == 403
+    assert attached.status_code == 201, attached.text
+
+    await consume(engine, ticket.topic(second, T0 + timedelta(hours=1)))
+
+    live = [c for c in await clocks_of(engine, ticket) if c.detached_at is None]
+    assert {(c.definition_id, c.manual) for c in live} == {
+        (second, False),
+        (manual, True),
+    }
+    automatic = next(c for c in live if not c.manual)
+    assert automatic.attached_at == T0 + timedelta(hours=1)
+
+
+async def test_due_points_fire_once_with_what_consumers_need(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    ticket = Ticket(desk)
+    await consume(engine, ticket.created(T0, await definition(desk)))
+
+    early = await fire(engine, T0 + timedelta(hours=2))
+    warned = await fire(engine, T0 + timedelta(hours=3, seconds=1))
+    breached = await fire(engine, T0 + timedelta(days=1))
+    again = await fire(engine, T0 + timedelta(days=2))
+
+    mine = [
+        [e for e in batch if e["data"]["ticket_id"] == str(ticket.id)]
+        for batch in (early, warned, breached, again)
+    ]
+    assert [len(batch) for batch in mine] == [0, 1, 1, 0]
+    warning, breach = mine[1][0], mine[2][0]
+    assert warning["type"].endswith("sla.warning.v1")
+    assert warning["data"]["due_at"].startswith("2024-03-04T12:00:00")
+    assert breach["data"]["due_at"].startswith("2024-03-04T13:00:00")
+    assert breach["data"]["actions"] == [
+        {"kind": "raise_priority", "priority": "urgent"}
+    ]
+    assert breach["data"]["primary_assignee"] == {"kind": "user", "id": "bob"}
+    assert breach["data"]["notify"]["primary_assignee"] is True
+    assert breach["data"]["status"] == "open"
+    assert breach["tenantid"] == desk.tenant
+
+
+async def test_workers_side_by_side_fire_each_point_once(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    sla = await definition(desk, warning=None)
+    tickets = [Ticket(desk) for _ in range(300)]
+    await consume(engine, *(t.created(T0, sla) for t in tickets))
+    now = T0 + timedelta(hours=5)
+
+    async def worker() -> int:
+        total = 0
+        while True:
+            async with engine.begin() as conn:
+                fired = await fire_due(conn, now, 7)
+            if not fired:
+                return total
+            total += fired
+
+    counts = await asyncio.gather(*(worker() for _ in range(4)))
+    async with engine.connect() as conn:
+        k = tables.clocks
+        left = await conn.scalar(
+            select(k.c.id)
+            .where(
+                k.c.ticket_id.in_([t.id for t in tickets]),
+                k.c.breach_fired_at.is_(None),
+            )
+            .limit(1)
+        )
+
+    assert sum(counts) >= 300
+    assert left is None
+
+
+async def test_the_banner_shows_state_colour_and_remaining_time(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    ticket = Ticket(desk)
+    start = datetime.now(UTC) - timedelta(hours=3, minutes=30)
+    await consume(engine, ticket.created(start, await definition(desk)))
+
+    async with engine.connect() as conn:
+        [banner] = await banners(conn, desk.tenant, ticket.id)
+    answer = await desk.get(f"/v1/tickets/{ticket.id}/sla")
+
+    assert banner.state is SlaState.WARNING
+    assert banner.colour == "#ffbf00"
+    assert 25 * 60 < banner.remaining_seconds < 30 * 60
+    assert answer.status_code == 200
+    assert answer.json()["clocks"][0]["state"] == "warning"
+
+
+async def test_deleting_the_ticket_detaches_its_clocks(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    ticket = Ticket(desk)
+    await consume(engine, ticket.created(T0, await definition(desk)))
+    ticket.version += 1
+    deleted = tickets_v1.TicketDeleted(
+        ticket_id=ticket.id, reference=ticket.reference, actor=ACTOR, deleted_at=T0
+    )
+
+    await consume(engine, ticket.envelope(deleted, T0, ticket.version))
+
+    [clock] = await clocks_of(engine, ticket)
+    assert clock.phase == ClockPhase.DETACHED
+    assert clock.next_due_at is None
