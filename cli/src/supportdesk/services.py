@@ -35,6 +35,7 @@ def services() -> list[Service]:
         ),
         Service("tickets-relay", "desk-tickets-relay", None),
         Service("sla", "desk-sla", f"http://{sla.sla_host}:{sla.sla_port}/readyz"),
+        Service("sla-worker", "desk-sla-worker", None),
         Service(
             "gateway",
             "desk-gateway",
