@@ -34,7 +34,7 @@ IMAGE = "supportdesk"
 """The image's name in the Kubernetes manifests (kustomize ``images`` renames it)."""
 INSTALL_HINT = "apt-get install -y --no-install-recommends docker-compose"
 
-APP_PORTS = {"tickets": 8101, "sla": 8102, "gateway": 8100}
+APP_PORTS = {"tickets": 8101, "sla": 8102, "notifications": 8103, "gateway": 8100}
 """Compose services that serve HTTP, with their ports."""
 NOT_DEPLOYED = {"supportdesk"}
 """Console scripts that are not long-running services (the operator's CLI)."""

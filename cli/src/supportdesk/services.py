@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 from desk_gateway.config import GatewaySettings
+from desk_notifications.config import NotificationsSettings
+from desk_notifications.entrypoints.main import migrate as migrate_notifications
 from desk_sla.config import SlaSettings
 from desk_sla.entrypoints.main import migrate as migrate_sla
 from desk_tickets.config import TicketsSettings
@@ -26,7 +28,9 @@ def services() -> list[Service]:
     """Every process of the desk, in start order."""
     tickets = TicketsSettings()
     sla = SlaSettings()
+    notifications = NotificationsSettings()
     gateway = GatewaySettings()
+    inbox = f"{notifications.notifications_host}:{notifications.notifications_port}"
     return [
         Service(
             "tickets",
@@ -36,6 +40,8 @@ def services() -> list[Service]:
         Service("tickets-relay", "desk-tickets-relay", None),
         Service("sla", "desk-sla", f"http://{sla.sla_host}:{sla.sla_port}/readyz"),
         Service("sla-worker", "desk-sla-worker", None),
+        Service("notifications", "desk-notifications", f"http://{inbox}/readyz"),
+        Service("notifications-worker", "desk-notifications-worker", None),
         Service(
             "gateway",
             "desk-gateway",
@@ -47,6 +53,7 @@ def services() -> list[Service]:
 MIGRATIONS: dict[str, Callable[[], Awaitable[None]]] = {
     "tickets": migrate_tickets,
     "sla": migrate_sla,
+    "notifications": migrate_notifications,
 }
 
 
