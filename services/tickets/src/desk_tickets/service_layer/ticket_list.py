@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from helpdesk_contracts.api.tickets import TOTAL_EXACT_UP_TO
 from helpdesk_contracts.vocabulary import Priority, TicketStatus
+from sqlalchemy import Text, cast
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from desk_tickets.adapters import ticket_queries as q
 from desk_tickets.adapters.tables import tickets as t
@@ -60,7 +62,10 @@ async def list_tickets(
     conditions = _conditions(actor, filters)
     if conditions is None:
         return TicketPage([], None, None, 0, True)
-    way, key = decode_cursor(cursor) if cursor else ("after", None)
+    way: Way = "after"
+    key: tuple[datetime, uuid.UUID] | None = None
+    if cursor:
+        way, key = decode_cursor(cursor)
     # Going back means walking the other way from the cursor, then turning round.
     descending = filters.newest_first == (way == "after")
     async with uow:
@@ -122,7 +127,7 @@ def _conditions(actor: Actor, filters: TicketFilters) -> list[Any] | None:
         conditions.append(t.c.sub_topic_id == filters.sub_topic_id)
     if filters.tags:
         wanted = sorted({tags.normalise(each, "tag") for each in filters.tags})
-        conditions.append(t.c.tags.contains(wanted))
+        conditions.append(t.c.tags.op("@>")(cast(wanted, ARRAY(Text))))
     if filters.assigned_to_me:
         conditions.append(q.assigned_to(actor.tenant_id, actor.user_id))
     if filters.unassigned:
