@@ -20,7 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from desk_gateway.auth import TokenVerifier
 from desk_gateway.config import SERVICE, GatewaySettings
 from desk_gateway.guards import TenantModules
-from desk_gateway.routes import directory, inbox, settings, sla, tickets
+from desk_gateway.routes import (
+    directory,
+    inbox,
+    settings,
+    sla,
+    teams,
+    ticket_work,
+    tickets,
+)
 from desk_gateway.upstream import Upstream
 
 DESCRIPTION = """
@@ -81,7 +89,7 @@ def create_app(config: GatewaySettings | None = None) -> FastAPI:
     app.state.verifier = TokenVerifier(JwtSettings())
     app.state.modules = TenantModules(tickets_upstream, config.tenant_cache_seconds)
     install_problem_handlers(app)
-    for module in (tickets, settings, directory, inbox, sla):
+    for module in (tickets, ticket_work, settings, directory, inbox, sla, teams):
         app.include_router(module.router)
 
     async def tickets_ready() -> bool:

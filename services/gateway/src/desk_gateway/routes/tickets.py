@@ -11,6 +11,7 @@ from helpdesk_contracts.api.tickets import (
     AuditEntryRead,
     TicketCreate,
     TicketListQuery,
+    TicketPage,
     TicketRead,
     TicketUpdate,
 )
@@ -44,16 +45,16 @@ async def open_ticket(
     return await tickets.forward("POST", "/v1/tickets", who, json_body=payload)
 
 
-@router.get(
-    "", response_model=Page[TicketRead], responses=PROBLEMS, summary="List tickets"
-)
+@router.get("", response_model=TicketPage, responses=PROBLEMS, summary="List tickets")
 async def list_tickets(
     request: Request,
     who: TicketWorker,
     tickets: Tickets,
     query: Annotated[TicketListQuery, Query()],
 ) -> Response:
-    """Newest first by default; requesters see only the tickets they raised."""
+    """The Requests list: newest first by default; filters combine; ``q`` searches
+    references, subjects, descriptions and public comments. Requesters see only
+    the tickets they raised or that were raised for them."""
     return await tickets.forward(
         "GET", "/v1/tickets", who, params=list(request.query_params.multi_items())
     )
