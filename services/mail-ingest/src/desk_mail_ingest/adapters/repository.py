@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -108,9 +108,12 @@ class MessageRepository:
         )
         return (await self._conn.execute(statement)).first() is not None
 
-    async def recent_from(self, address: str, seconds: float) -> int:
-        """How many messages ``address`` sent in the last ``seconds``."""
+    async def recent_from(
+        self, mailbox_id: uuid.UUID, address: str, seconds: float
+    ) -> int:
+        """How many messages ``address`` sent the mailbox in the last ``seconds``."""
         statement = select(func.count()).where(
+            messages.c.mailbox_id == mailbox_id,
             messages.c.from_address == address,
             messages.c.received_at
             > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
@@ -123,7 +126,7 @@ class MessageRepository:
         if values["status"] == "accepted":
             statement = statement.on_conflict_do_nothing(
                 index_elements=["mailbox_id", "message_id"],
-                index_where=messages.c.status == "accepted",
+                index_where=text("status = 'accepted'"),
             )
         result = await self._conn.execute(statement.returning(messages.c.id))
         return result.first() is not None

@@ -77,7 +77,7 @@ messages = Table(
         unique=True,
         postgresql_where=text("status = 'accepted'"),
     ),
-    Index("messages_sender_idx", "from_address", "received_at"),
+    Index("messages_sender_idx", "mailbox_id", "from_address", "received_at"),
     Index("messages_status_idx", "tenant_id", "status", "received_at"),
 )
 

@@ -176,7 +176,9 @@ class MailIntake:
             if await repo.accepted_before(mailbox.id, mail.message_id):
                 return await self._record(row, "ignored", "duplicate", replay)
             if rated and mail.from_address:
-                sent = await repo.recent_from(mail.from_address, RATE_WINDOW_SECONDS)
+                sent = await repo.recent_from(
+                    mailbox.id, mail.from_address, RATE_WINDOW_SECONDS
+                )
                 if sent >= self.limits.rate_per_minute:
                     return await self._record(
                         row, "quarantined", "rate-limited", replay

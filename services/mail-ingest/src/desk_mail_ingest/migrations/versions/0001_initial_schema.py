@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
     )
     op.create_index('messages_accepted_uq', 'messages', ['mailbox_id', 'message_id'], unique=True, postgresql_where=sa.text("status = 'accepted'"))
-    op.create_index('messages_sender_idx', 'messages', ['from_address', 'received_at'], unique=False)
+    op.create_index('messages_sender_idx', 'messages', ['mailbox_id', 'from_address', 'received_at'], unique=False)
     op.create_index('messages_status_idx', 'messages', ['tenant_id', 'status', 'received_at'], unique=False)
     # ### end Alembic commands ###
 
