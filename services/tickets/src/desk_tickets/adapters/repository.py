@@ -17,7 +17,9 @@ from sqlalchemy import (
     Row,
     delete,
     func,
+    literal,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -195,9 +197,18 @@ class AuditRepository:
             await self._conn.execute(audit_log.insert(), list(entries))
 
     async def page(
-        self, ticket_id: uuid.UUID, *, newest_first: bool, after: int | None, limit: int
+        self,
+        ticket_id: uuid.UUID,
+        *,
+        newest_first: bool,
+        after: int | None,
+        limit: int,
+        include_internal: bool = True,
     ) -> list[Row[Any]]:
+        """A page of entries; filtered here, not after, so a page is never short."""
         statement = select(audit_log).where(audit_log.c.ticket_id == ticket_id)
+        if not include_internal:
+            statement = statement.where(audit_log.c.internal.is_(False))
         if after is not None:
             statement = statement.where(
                 audit_log.c.id < after if newest_first else audit_log.c.id > after
@@ -312,18 +323,24 @@ class DirectoryRepository:
         return (await self._conn.execute(statement)).first()
 
     async def search(
-        self, tenant_id: str, kind: str, prefix: str, limit: int
+        self, tenant_id: str, kind: str, query: str, limit: int
     ) -> list[Row[Any]]:
-        statement = (
-            select(directory)
-            .where(
-                directory.c.tenant_id == tenant_id,
-                directory.c.kind == kind,
-                func.lower(directory.c.name).startswith(
-                    prefix.lower(), autoescape=True
-                ),
-            )
-            .order_by(directory.c.name)
-            .limit(limit)
+        """Names starting with ``query`` first, then names holding a word close to
+        it (pg_trgm's word similarity, so typos match), best first."""
+        name = func.lower(directory.c.name)
+        typed = query.strip().lower()
+        starts = name.startswith(typed, autoescape=True)
+        statement = select(directory).where(
+            directory.c.tenant_id == tenant_id, directory.c.kind == kind
         )
-        return list((await self._conn.execute(statement)).all())
+        if len(typed) < FUZZY_FROM:
+            statement = statement.where(starts).order_by(name)
+        else:
+            close = literal(typed).op("<%")(name)
+            statement = statement.where(or_(starts, close)).order_by(
+                starts.desc(), func.word_similarity(typed, name).desc(), name
+            )
+        return list((await self._conn.execute(statement.limit(limit))).all())
+
+
+FUZZY_FROM = 3  # characters; shorter text has too few trigrams to compare
