@@ -18,6 +18,7 @@ from tests.conftest import ROOT, free_port, unique
 
 SECRET = "e2e-secret-not-for-production-use-0123456789"
 DATABASE = "desk_tickets_e2e"
+SLA_DATABASE = "desk_sla_e2e"
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Desk:
 @pytest.fixture(scope="session")
 def desk(servers: dict[str, str]) -> Iterator[Desk]:
     (ROOT / "var").mkdir(exist_ok=True)
-    tickets_port, gateway_port = free_port(), free_port()
+    tickets_port, gateway_port, sla_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "DESK_PG_URL": servers["pg"],
@@ -86,6 +87,9 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         "DESK_TICKETS_PORT": str(tickets_port),
         "DESK_GATEWAY_PORT": str(gateway_port),
         "DESK_TICKETS_URL": f"http://127.0.0.1:{tickets_port}",
+        "DESK_SLA_DATABASE": SLA_DATABASE,
+        "DESK_SLA_PORT": str(sla_port),
+        "DESK_SLA_URL": f"http://127.0.0.1:{sla_port}",
         "DESK_JWT_SECRET": SECRET,
         "DESK_LOG_LEVEL": "WARNING",
         "DESK_TENANT_CACHE_SECONDS": "0",
@@ -97,6 +101,7 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
     try:
         running.start("tickets", "desk-tickets", f"{running.tickets}/readyz")
         running.start("relay", "desk-tickets-relay")
+        running.start("sla", "desk-sla", f"{env['DESK_SLA_URL']}/readyz")
         running.start("gateway", "desk-gateway", f"{running.gateway}/readyz")
         yield running
     finally:
