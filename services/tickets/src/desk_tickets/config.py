@@ -15,3 +15,7 @@ class TicketsSettings(ServiceSettings):
     tickets_workers: int = 1
     tickets_embedded_relay: bool = False
     """Relay the outbox inside the API process too (default: ``desk-tickets-relay``)."""
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    """The largest file an upload may carry; larger ones are refused with 413."""
+    image_max_pixels: int = 40_000_000
+    """Images with more pixels get no thumbnail (decompression bombs among them)."""

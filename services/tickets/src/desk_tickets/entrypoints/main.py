@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from desk_infra.blobs import blob_store_from_settings
 from desk_infra.db import ensure_database
 from desk_infra.health import health_router
 from desk_infra.logs import configure_logging
@@ -22,11 +23,17 @@ from fastapi.responses import Response
 
 import desk_tickets
 from desk_tickets.adapters import tables
+from desk_tickets.adapters.thumbnails import configure_pillow
 from desk_tickets.config import SERVICE, TicketsSettings
 from desk_tickets.domain.errors import TicketsError
-from desk_tickets.entrypoints import http_internal
-from desk_tickets.entrypoints import http_teams, http_triage
+from desk_tickets.entrypoints import (
+    http_comments,
+    http_internal,
+    http_teams,
+    http_triage,
+)
 from desk_tickets.entrypoints.http import router, to_problem
+from desk_tickets.service_layer.attachments import FileLimits
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(desk_tickets.__file__).parent / "migrations"
@@ -37,6 +44,8 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
     relayed = tables.outbox if settings.tickets_embedded_relay else None
     runtime = Runtime.build(SERVICE, settings, settings.tickets_database, relayed)
     outbox = Outbox(tables.outbox)
+    blobs = blob_store_from_settings(settings)
+    configure_pillow(settings.image_max_pixels)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +54,7 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
             yield
         finally:
             await runtime.stop()
+            await blobs.close()
 
     app = FastAPI(
         title="Support desk: tickets service (internal)",
@@ -53,6 +63,10 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.uow_factory = lambda: UnitOfWork(runtime.engine, outbox)
+    app.state.blobs = blobs
+    app.state.file_limits = FileLimits(
+        max_bytes=settings.attachment_max_bytes, max_pixels=settings.image_max_pixels
+    )
     install_problem_handlers(app)
 
     async def on_tickets_error(request: Request, exc: Exception) -> Response:
@@ -61,6 +75,7 @@ def create_app(settings: TicketsSettings | None = None) -> FastAPI:
 
     app.add_exception_handler(TicketsError, on_tickets_error)
     app.include_router(router)
+    app.include_router(http_comments.router)
     app.include_router(http_teams.router)
     app.include_router(http_triage.router)
     app.include_router(http_internal.router)

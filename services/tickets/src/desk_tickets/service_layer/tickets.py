@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk_contracts.api.tickets import TicketCreate, TicketUpdate
-from helpdesk_contracts.permissions import Permission
 from helpdesk_contracts.tickets import v1
 from helpdesk_contracts.vocabulary import (
     TicketChannel,
@@ -16,6 +15,7 @@ from sqlalchemy import Row
 
 from desk_tickets.domain import access
 from desk_tickets.domain.access import Actor
+from desk_tickets.domain.comments import sees_internal
 from desk_tickets.domain.errors import (
     Forbidden,
     NotFound,
@@ -207,12 +207,13 @@ async def ticket_audit(
 ) -> list[Row[Any]]:
     async with uow:
         await _visible_ticket(uow, actor, ticket_id)
-        entries = await uow.audit.page(
-            ticket_id, newest_first=newest_first, after=after, limit=limit
+        return await uow.audit.page(
+            ticket_id,
+            newest_first=newest_first,
+            after=after,
+            limit=limit,
+            include_internal=sees_internal(actor),
         )
-    if actor.has(Permission.INTERNAL):
-        return entries
-    return [e for e in entries if not e.internal]
 
 
 # --- helpers ---------------------------------------------------------------------
