@@ -5,7 +5,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from desk_tickets.adapters.ticket_queries import TicketQueries
 from desk_tickets.config import TicketsSettings
+from desk_tickets.domain.access import Actor
+from desk_tickets.service_layer.ticket_list import TicketFilters, list_conditions
+from helpdesk_contracts.vocabulary import ActorKind, TicketStatus
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -174,3 +178,24 @@ async def test_a_foreign_cursor_is_refused(desk: Caller) -> None:
 
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_the_planner_estimates_a_total_with_every_kind_of_filter(
+    desk: Caller, engine: AsyncEngine
+) -> None:
+    await desk.ticket(subject="estimate me")
+    actor = Actor(desk.tenant, "alice", ActorKind.OPERATOR)
+    filters = TicketFilters(
+        statuses=(TicketStatus.OPEN, TicketStatus.PENDING),
+        tags=("x",),
+        assigned_to_me=True,
+        text="estimate",
+    )
+    conditions = list_conditions(actor, filters)
+    assert conditions is not None
+
+    async with engine.connect() as conn:
+        estimate = await TicketQueries(conn).estimate(desk.tenant, conditions)
+
+    assert isinstance(estimate, int)
+    assert estimate >= 0

@@ -117,6 +117,52 @@ def unassigned() -> ColumnElement[bool]:
     return ~exists().where(ticket_assignees.c.ticket_id == tickets.c.id)
 
 
+def page_statement(
+    tenant_id: str,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    descending: bool,
+    after: Key | None,
+    limit: int,
+) -> Select[Any]:
+    """One page in creation order (``descending`` or not), past ``after``."""
+    key = tuple_(tickets.c.created_at, tickets.c.id)
+    statement = select(*READ_COLUMNS).where(*_base(tenant_id), *conditions)
+    if after is not None:
+        bound = tuple_(*after)
+        statement = statement.where(key < bound if descending else key > bound)
+    order = (
+        (tickets.c.created_at.desc(), tickets.c.id.desc())
+        if descending
+        else (tickets.c.created_at, tickets.c.id)
+    )
+    return statement.order_by(*order).limit(limit)
+
+
+def count_statement(
+    tenant_id: str, conditions: Sequence[ColumnElement[bool]], cap: int
+) -> Select[Any]:
+    """The number of matches, counting no further than ``cap``."""
+    matches = (
+        select(literal(1)).where(*_base(tenant_id), *conditions).limit(cap).subquery()
+    )
+    return select(func.count()).select_from(matches)
+
+
+async def explain(
+    conn: AsyncConnection, statement: Select[Any], options: str = "FORMAT JSON"
+) -> Any:
+    """``EXPLAIN (options)`` of a statement, with its parameters bound by asyncpg."""
+    compiled = statement.compile(
+        dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    rows = await driver.fetch(f"EXPLAIN ({options}) {compiled}", *params)
+    return [row[0] for row in rows]
+
+
 class TicketQueries:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -130,18 +176,9 @@ class TicketQueries:
         after: Key | None,
         limit: int,
     ) -> list[Ticket]:
-        """One page in creation order (``descending`` or not), past ``after``."""
-        key = tuple_(tickets.c.created_at, tickets.c.id)
-        statement = select(*READ_COLUMNS).where(*_base(tenant_id), *conditions)
-        if after is not None:
-            bound = tuple_(*after)
-            statement = statement.where(key < bound if descending else key > bound)
-        order = (
-            (tickets.c.created_at.desc(), tickets.c.id.desc())
-            if descending
-            else (tickets.c.created_at, tickets.c.id)
+        statement = page_statement(
+            tenant_id, conditions, descending=descending, after=after, limit=limit
         )
-        statement = statement.order_by(*order).limit(limit)
         rows = (await self._conn.execute(statement)).all()
         assignees = await TicketRepository(self._conn).assignees(r.id for r in rows)
         return [ticket_from_row(r, assignees[r.id]) for r in rows]
@@ -149,14 +186,7 @@ class TicketQueries:
     async def count_up_to(
         self, tenant_id: str, conditions: Sequence[ColumnElement[bool]], cap: int
     ) -> int:
-        """The number of matches, counting no further than ``cap``."""
-        matches = (
-            select(literal(1))
-            .where(*_base(tenant_id), *conditions)
-            .limit(cap)
-            .subquery()
-        )
-        statement = select(func.count()).select_from(matches)
+        statement = count_statement(tenant_id, conditions, cap)
         return int((await self._conn.execute(statement)).scalar_one())
 
     async def estimate(
@@ -164,12 +194,10 @@ class TicketQueries:
     ) -> int:
         """The planner's estimate of the number of matches (no rows are read)."""
         statement = select(tickets.c.id).where(*_base(tenant_id), *conditions)
-        compiled = statement.compile(dialect=self._conn.dialect)
-        params = [compiled.params[name] for name in compiled.positiontup or ()]
-        raw = await self._conn.get_raw_connection()
-        driver: Any = raw.driver_connection
-        plan = await driver.fetchval(f"EXPLAIN (FORMAT JSON) {compiled}", *params)
-        return int(orjson.loads(plan)[0]["Plan"]["Plan Rows"])
+        (plan,) = await explain(self._conn, statement)
+        # SQLAlchemy's asyncpg connections decode json; a bare one would not.
+        document = orjson.loads(plan) if isinstance(plan, str) else plan
+        return int(document[0]["Plan"]["Plan Rows"])
 
 
 def _base(tenant_id: str) -> list[ColumnElement[bool]]:

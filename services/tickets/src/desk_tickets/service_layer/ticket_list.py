@@ -59,7 +59,7 @@ async def list_tickets(
 ) -> TicketPage:
     if not actor.is_requester and not access.can_view_any(actor):
         raise Forbidden("viewing tickets needs a support:request:update permission")
-    conditions = _conditions(actor, filters)
+    conditions = list_conditions(actor, filters)
     if conditions is None:
         return TicketPage([], None, None, 0, True)
     way: Way = "after"
@@ -110,7 +110,7 @@ async def _total(
     return max(estimate, counted), False
 
 
-def _conditions(actor: Actor, filters: TicketFilters) -> list[Any] | None:
+def list_conditions(actor: Actor, filters: TicketFilters) -> list[Any] | None:
     """The SQL conditions of the filters; None when nothing can match."""
     conditions: list[Any] = []
     if actor.is_requester:
