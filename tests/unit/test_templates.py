@@ -17,8 +17,8 @@ def test_renders_the_sample_variables_as_text() -> None:
         "reaches its {{ sla.point }} at {{ sla.due_at }} <{{ ticket.url }}>"
     )
     assert render_template(source, SAMPLE_VARIABLES) == (
-        "Grace Hopper: REQ-2026-000042 (High) reaches its warning at "
-        "2026-12-04T09:00:00Z "
+        "Grace Hopper: SR-2026-0042 (High) reaches its warning at "
+        "2026-12-04 08:30 UTC "
         "<https://desk.example.com/tickets/0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f>"
     )
 

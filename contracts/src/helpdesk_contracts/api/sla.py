@@ -34,8 +34,8 @@ RED = "#d32f2f"
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
 DEFAULT_WARNING_TEMPLATE = (
-    "{{ ticket.reference }} ({{ ticket.subject }}) reaches the breach of "
-    '"{{ sla.name }}" at {{ sla.due_at }}: {{ sla.remaining }} left.'
+    '{{ ticket.reference }} ({{ ticket.subject }}) breaches "{{ sla.name }}" '
+    "at {{ sla.breach_due_at }}: {{ sla.remaining }} left."
 )
 DEFAULT_BREACH_TEMPLATE = (
     '{{ ticket.reference }} ({{ ticket.subject }}) breached "{{ sla.name }}" '

@@ -2,14 +2,15 @@
 
 Templates come from tenants' administrators, so they render in Jinja2's
 ``ImmutableSandboxedEnvironment`` (no access to ``__class__``, ``__globals__``,
-internal attributes or unsafe callables, and no changing the variables) with ``StrictUndefined`` (a misspelt variable is
-an error, never a silent blank) and without HTML escaping (the output is text; a
-channel that sends HTML escapes it itself). On top of the sandbox, a template
-may not be longer than ``MAX_SOURCE`` characters, render more than ``MAX_OUTPUT``
-characters, raise to a power above ``MAX_EXPONENT``, repeat a string or list
-beyond ``MAX_OUTPUT`` items, ask ``range`` for more than ``MAX_RANGE`` numbers or
-run more than ``MAX_ITERATIONS`` loop rounds in all (nested loops included), so
-one template cannot stall a worker. ``lipsum`` is not offered.
+internal attributes or unsafe callables, and no changing the variables) with
+``StrictUndefined`` (a misspelt variable is an error, never a silent blank) and
+without HTML escaping (the output is text; a channel that sends HTML escapes it
+itself). On top of the sandbox, a template may not be longer than ``MAX_SOURCE``
+characters, render more than ``MAX_OUTPUT`` characters, raise to a power above
+``MAX_EXPONENT``, repeat a string or list beyond ``MAX_OUTPUT`` items, ask
+``range`` for more than ``MAX_RANGE`` numbers or run more than ``MAX_ITERATIONS``
+loop rounds in all (nested loops included), so one template cannot stall a
+worker. ``lipsum`` is not offered.
 
 ``validate_template`` is what a service calls when a template is saved: it parses
 the source and renders it once against ``SAMPLE_VARIABLES``, the variables every
@@ -43,7 +44,7 @@ MAX_ITERATIONS = 100_000
 SAMPLE_VARIABLES: Mapping[str, Any] = {
     "ticket": {
         "id": "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f",
-        "reference": "REQ-2026-000042",
+        "reference": "SR-2026-0042",
         "subject": "The printer on the second floor is jammed",
         "status": "Open",
         "priority": "High",
@@ -54,16 +55,18 @@ SAMPLE_VARIABLES: Mapping[str, Any] = {
     "sla": {
         "name": "First response, business hours",
         "point": "warning",
-        "due_at": "2026-12-04T09:00:00Z",
+        "due_at": "2026-12-04 08:30 UTC",
+        "breach_due_at": "2026-12-04 09:00 UTC",
+        "fired_at": "2026-12-04 08:30 UTC",
+        "colour": "#ffbf00",
         "remaining": "30 minutes",
         "overdue": "",
     },
-    "recipient": {"name": "Grace Hopper"},
+    "recipient": {"id": "grace", "name": "Grace Hopper"},
 }
 """The variables every SLA warning and breach message is rendered with (values are
-examples). ``sla.point`` is ``warning`` or ``breach``; ``sla.remaining`` is the
-business time left until the breach (empty once breached) and ``sla.overdue`` the
-business time since the breach (empty before it), both in words."""
+examples; ``services/sla/docs/templates.md`` explains each). ``sla.point`` is
+``warning`` or ``breach``; ``sla.due_at`` is when that point fell due."""
 
 
 _ROUNDS = "__desk_rounds"
