@@ -150,7 +150,7 @@ def _files(mail: MailReceived) -> list[StoredFile]:
             filename=a.filename,
             content_type=a.content_type,
             size=a.size,
-            id=uuid.uuid5(_MAIL_COMMENTS, a.blob_key),
+            id=uuid.uuid5(_MAIL_COMMENTS, f"{mail.mail_id}/{a.blob_key}"),
         )
         for a in mail.attachments
     ]
