@@ -157,7 +157,7 @@ async def test_a_reply_by_reference_or_desk_id_becomes_one_comment(
     assert len(await tickets_of(tickets_settings, desk.tenant)) == 1
     assert [(c.body, c.author_id, c.channel) for c in comments] == [
         ("Still jammed.", "jane", "email"),
-        ("[Email from boss@customer.example]\n\nNow it works.", "mail", "email"),
+        ("[Email from Jane <boss@customer.example>]\n\nNow it works.", "mail", "email"),
     ]
 
 
