@@ -19,6 +19,7 @@ from tests.conftest import ROOT, free_port, unique
 SECRET = "e2e-secret-not-for-production-use-0123456789"
 DATABASE = "desk_tickets_e2e"
 SLA_DATABASE = "desk_sla_e2e"
+BLOBS = ROOT / "var" / "e2e-blobs"
 
 
 @dataclass
@@ -93,6 +94,7 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         "DESK_JWT_SECRET": SECRET,
         "DESK_LOG_LEVEL": "WARNING",
         "DESK_TENANT_CACHE_SECONDS": "0",
+        "DESK_BLOB_URL": f"file://{BLOBS}",
     }
     running = Desk(
         env, f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{tickets_port}"

@@ -21,6 +21,7 @@ from desk_gateway.auth import TokenVerifier
 from desk_gateway.config import SERVICE, GatewaySettings
 from desk_gateway.guards import TenantModules
 from desk_gateway.routes import (
+    comments,
     directory,
     inbox,
     mail,
@@ -90,7 +91,17 @@ def create_app(config: GatewaySettings | None = None) -> FastAPI:
     app.state.verifier = TokenVerifier(JwtSettings())
     app.state.modules = TenantModules(tickets_upstream, config.tenant_cache_seconds)
     install_problem_handlers(app)
-    for module in (tickets, ticket_work, settings, directory, inbox, mail, sla, teams):
+    for module in (
+        tickets,
+        ticket_work,
+        comments,
+        settings,
+        directory,
+        inbox,
+        mail,
+        sla,
+        teams,
+    ):
         app.include_router(module.router)
 
     async def tickets_ready() -> bool:

@@ -5,6 +5,7 @@ the client, and httpx cost several times as much CPU per call.
 """
 
 import logging
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,23 @@ import orjson
 from desk_infra.logs import current_log_context
 from desk_infra.problems import Problem
 from fastapi import Response
+from fastapi.responses import StreamingResponse
 
 from desk_gateway.auth import Principal
 
 log = logging.getLogger(__name__)
 
 PASSED_HEADERS = ("etag", "location", "content-type")
+STREAMED_HEADERS = (
+    *PASSED_HEADERS,
+    "content-length",
+    "content-disposition",
+    "x-content-type-options",
+    "content-security-policy",
+    "cache-control",
+)
+"""What a file download keeps of the service's answer."""
+STREAM_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,10 @@ class Upstream:
         self.name = name
         self._base = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=2.0)
+        # A file may take longer than ``timeout`` to pass; a stalled one may not.
+        self._stream_timeout = aiohttp.ClientTimeout(
+            sock_connect=2.0, sock_read=timeout
+        )
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -103,6 +119,68 @@ class Upstream:
             raise Problem(502, f"the {self.name} service failed to answer the request")
         kept = {k: v for k, v in answer.headers.items() if k in PASSED_HEADERS}
         return Response(answer.body, status_code=answer.status, headers=kept)
+
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        who: Principal | None,
+        *,
+        body: AsyncIterable[bytes] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Like ``forward``, for files: the request body and a successful answer's
+        body pass through in chunks, never held whole."""
+        sent = {**_identity(who), **(headers or {})}
+        try:
+            answer = await self._client().request(
+                method,
+                self._base + path,
+                data=body,
+                headers=sent,
+                timeout=self._stream_timeout,
+            )
+        except TimeoutError as exc:
+            log.warning("%s timed out on %s %s", self.name, method, path)
+            raise Problem(
+                504, f"the {self.name} service did not answer in time"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            log.warning("%s unreachable on %s %s: %r", self.name, method, path, exc)
+            raise Problem(503, f"the {self.name} service is unavailable") from exc
+        kept = {
+            k.lower(): v
+            for k, v in answer.headers.items()
+            if k.lower() in STREAMED_HEADERS
+        }
+        if answer.status != 200:
+            return await self._whole(answer, method, path, kept)
+        return StreamingResponse(_relayed(answer), status_code=200, headers=kept)
+
+    async def _whole(
+        self,
+        answer: aiohttp.ClientResponse,
+        method: str,
+        path: str,
+        kept: dict[str, str],
+    ) -> Response:
+        """Answers other than a file (problems, new records) are small: read them."""
+        try:
+            body = await answer.read()
+        finally:
+            answer.release()
+        if answer.status >= 500:
+            log.error("%s answered %d on %s %s", self.name, answer.status, method, path)
+            raise Problem(502, f"the {self.name} service failed to answer the request")
+        return Response(body, status_code=answer.status, headers=kept)
+
+
+async def _relayed(answer: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in answer.content.iter_chunked(STREAM_CHUNK):
+            yield chunk
+    finally:
+        answer.release()
 
 
 def _identity(who: Principal | None) -> dict[str, str]:

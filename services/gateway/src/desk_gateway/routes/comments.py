@@ -1,0 +1,203 @@
+"""``/v1/tickets/{id}/comments`` and ``/attachments``: a ticket's conversation.
+
+Uploads and downloads stream through the gateway to the tickets service and back;
+neither side holds a whole file.
+"""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from desk_infra.problems import problem_responses
+from fastapi import APIRouter, Depends, Query, Request, Response
+from helpdesk_contracts.api.comments import AttachmentRead, CommentCreate, CommentRead
+from helpdesk_contracts.api.common import Page
+from helpdesk_contracts.permissions import Permission
+
+from desk_gateway.auth import Principal
+from desk_gateway.guards import TicketWorker, requires
+from desk_gateway.routes.deps import Tickets
+
+router = APIRouter(
+    prefix="/v1/tickets/{ticket_id}",
+    tags=["comments and attachments"],
+    responses=problem_responses(401, 403, 404, 422, 502, 503, 504),
+)
+
+MAY_COMMENT = Depends(requires(Permission.COMMENT_CREATE))
+MAY_DELETE_COMMENT = Depends(requires(Permission.COMMENT_DELETE_OWN))
+MAY_UPLOAD = Depends(requires(Permission.ATTACHMENT_UPLOAD))
+MAY_DELETE_FILE = Depends(requires(Permission.ATTACHMENT_DELETE))
+UPLOAD_HEADERS = ("content-type", "content-length")
+FILE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file's bytes, as an attachment.",
+        "content": {"application/octet-stream": {}},
+    }
+}
+
+
+@router.get("/comments", response_model=Page[CommentRead], summary="Read the thread")
+async def list_comments(
+    ticket_id: uuid.UUID,
+    request: Request,
+    who: TicketWorker,
+    tickets: Tickets,
+    order: Literal["oldest", "newest"] = "oldest",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Replies, and internal notes for holders of ``support:internal``; ``total``
+    counts only what the caller may see."""
+    return await tickets.forward(
+        "GET",
+        f"/v1/tickets/{ticket_id}/comments",
+        who,
+        params=list(request.query_params.multi_items()),
+    )
+
+
+@router.post(
+    "/comments",
+    response_model=CommentRead,
+    status_code=201,
+    summary="Reply or add an internal note",
+)
+async def add_comment(
+    ticket_id: uuid.UUID,
+    body: CommentCreate,
+    who: TicketWorker,
+    tickets: Tickets,
+    _: Annotated[Principal, MAY_COMMENT],
+) -> Response:
+    """``internal: true`` needs ``support:internal``. Mention people in the body
+    as ``@user-id``, ``@name`` or ``@"Full Name"``; they are told."""
+    payload = body.model_dump_json().encode()
+    return await tickets.forward(
+        "POST", f"/v1/tickets/{ticket_id}/comments", who, json_body=payload
+    )
+
+
+@router.get("/comments/{comment_id}", response_model=CommentRead)
+async def get_comment(
+    ticket_id: uuid.UUID, comment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+) -> Response:
+    return await tickets.forward(
+        "GET", f"/v1/tickets/{ticket_id}/comments/{comment_id}", who
+    )
+
+
+@router.delete("/comments/{comment_id}", status_code=204, summary="Delete own comment")
+async def delete_comment(
+    ticket_id: uuid.UUID,
+    comment_id: uuid.UUID,
+    who: TicketWorker,
+    tickets: Tickets,
+    _: Annotated[Principal, MAY_DELETE_COMMENT],
+) -> Response:
+    """Authors remove their own comments, and the files attached to them."""
+    return await tickets.forward(
+        "DELETE", f"/v1/tickets/{ticket_id}/comments/{comment_id}", who
+    )
+
+
+@router.get("/attachments", response_model=Page[AttachmentRead], summary="List files")
+async def list_attachments(
+    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+) -> Response:
+    """The ticket's files and its comments' (internal notes' only for staff)."""
+    return await tickets.forward("GET", f"/v1/tickets/{ticket_id}/attachments", who)
+
+
+@router.post(
+    "/attachments",
+    response_model=list[AttachmentRead],
+    status_code=201,
+    summary="Upload files",
+    responses=problem_responses(413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "comment_id": {"type": "string", "format": "uuid"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload_attachments(
+    ticket_id: uuid.UUID,
+    request: Request,
+    who: TicketWorker,
+    tickets: Tickets,
+    _: Annotated[Principal, MAY_UPLOAD],
+    comment_id: uuid.UUID | None = None,
+) -> Response:
+    """One or more ``file`` parts (25 MB each by default; larger: 413), attached
+    to the ticket, or to the caller's comment ``comment_id``."""
+    path = f"/v1/tickets/{ticket_id}/attachments"
+    if comment_id is not None:
+        path += f"?comment_id={comment_id}"
+    headers = {k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))}
+    return await tickets.stream(
+        "POST", path, who, body=request.stream(), headers=headers
+    )
+
+
+@router.get("/attachments/{attachment_id}", response_model=AttachmentRead)
+async def get_attachment(
+    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+) -> Response:
+    return await tickets.forward(
+        "GET", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}", who
+    )
+
+
+@router.get(
+    "/attachments/{attachment_id}/content",
+    response_class=Response,
+    responses=FILE_ANSWERS,
+    summary="Download a file",
+)
+async def download_attachment(
+    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+) -> Response:
+    return await tickets.stream(
+        "GET", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}/content", who
+    )
+
+
+@router.get(
+    "/attachments/{attachment_id}/thumbnail",
+    response_class=Response,
+    responses=FILE_ANSWERS,
+    summary="Download an image's thumbnail",
+)
+async def download_thumbnail(
+    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+) -> Response:
+    """A WebP at most 256 pixels on a side; 404 if none could be made."""
+    return await tickets.stream(
+        "GET", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}/thumbnail", who
+    )
+
+
+@router.delete("/attachments/{attachment_id}", status_code=204, summary="Delete a file")
+async def delete_attachment(
+    ticket_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    who: TicketWorker,
+    tickets: Tickets,
+    _: Annotated[Principal, MAY_DELETE_FILE],
+) -> Response:
+    """Operators remove any file they see; requesters the ones they uploaded."""
+    return await tickets.forward(
+        "DELETE", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}", who
+    )
