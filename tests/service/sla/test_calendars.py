@@ -1,5 +1,6 @@
 """Business-hours calendars: stored per tenant, validated, versioned, soft-deleted."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -189,3 +190,21 @@ async def test_calendars_need_the_manage_permission(admin: Caller) -> None:
         assert answer.status_code == 403, answer.text
         assert answer.json()["permission"] == "support:sla:manage"
     assert (await admin.get(path)).json()["version"] == 1
+
+
+async def test_no_definition_keeps_a_calendar_deleted_meanwhile(admin: Caller) -> None:
+    for round_ in range(20):
+        created = await admin.created("/v1/sla/calendars", calendar(name=f"C{round_}"))
+        body = {
+            "name": f"D{round_}",
+            "calendar_id": created["id"],
+            "breach": {"value": 8, "unit": "hour"},
+        }
+
+        saved, deleted = await asyncio.gather(
+            admin.post("/v1/sla/definitions", body),
+            admin.delete(f"/v1/sla/calendars/{created['id']}"),
+        )
+
+        outcome = (saved.status_code, deleted.status_code)
+        assert outcome in {(201, 409), (422, 204)}, (saved.text, deleted.text)
