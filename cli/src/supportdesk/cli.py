@@ -13,6 +13,10 @@ from helpdesk_contracts.vocabulary import ActorKind
 app = typer.Typer(help="Run and administer the Support desk.", no_args_is_help=True)
 dead_letters = typer.Typer(help="Inspect and replay a consumer queue's dead letters.")
 app.add_typer(dead_letters, name="dlq")
+mail = typer.Typer(help="Inbound mail: what was quarantined, and replaying it.")
+quarantine = typer.Typer(help="Mail that could not be processed, with its reason.")
+mail.add_typer(quarantine, name="quarantine")
+app.add_typer(mail, name="mail")
 
 OPERATOR_DEMO_PERMISSIONS = [
     p.value for p in Permission if p.value.startswith("support:")
@@ -172,3 +176,50 @@ def replay_dead_letters(
     url = ServiceSettings().amqp_url.get_secret_value()
     moved = asyncio.run(replay(url, queue, limit))
     typer.echo(f"replayed {moved} message(s) onto {queue}")
+
+
+def _mail_api(tenant: str) -> tuple[str, dict[str, str]]:
+    """The mail-ingest service's internal API (on this host) and a tenant's scope."""
+    from desk_mail_ingest.config import MailSettings
+
+    settings = MailSettings()
+    base = f"http://{settings.mail_host}:{settings.mail_port}/v1/mail"
+    return base, {"x-desk-tenant": tenant}
+
+
+@quarantine.command("list")
+def list_quarantined(
+    tenant: Annotated[str, typer.Option(help="Whose mail.")],
+    limit: Annotated[int, typer.Option(help="How many to show.")] = 50,
+) -> None:
+    """Show quarantined mail, newest first, with the reason of each."""
+    import httpx
+
+    base, headers = _mail_api(tenant)
+    params = {"status": "quarantined", "limit": str(limit)}
+    answer = httpx.get(f"{base}/messages", params=params, headers=headers)
+    answer.raise_for_status()
+    items = answer.json()["items"]
+    for item in items:
+        typer.echo(f"{item['id']} {item['received_at']} from={item['from_address']}")
+        typer.echo(f"    reason: {item['reason']}")
+    typer.echo(f"{len(items)} quarantined message(s) shown")
+
+
+@quarantine.command("replay")
+def replay_quarantined(
+    mail_id: Annotated[str, typer.Argument(help="The id shown by list.")],
+    tenant: Annotated[str, typer.Option(help="Whose mail.")],
+) -> None:
+    """Process a quarantined message again (rate limit and sender check waived)."""
+    import httpx
+
+    base, headers = _mail_api(tenant)
+    answer = httpx.post(f"{base}/messages/{mail_id}/replay", headers=headers)
+    if answer.status_code != 200:
+        typer.echo(f"replay failed ({answer.status_code}): {answer.text}", err=True)
+        raise typer.Exit(1)
+    outcome = answer.json()
+    typer.echo(
+        f"{mail_id} is now {outcome['status']} {outcome['reason'] or ''}".strip()
+    )

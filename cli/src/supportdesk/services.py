@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 from desk_gateway.config import GatewaySettings
+from desk_mail_ingest.config import MailSettings
+from desk_mail_ingest.entrypoints.main import migrate as migrate_mail
 from desk_notifications.config import NotificationsSettings
 from desk_notifications.entrypoints.main import migrate as migrate_notifications
 from desk_sla.config import SlaSettings
@@ -30,6 +32,7 @@ def services() -> list[Service]:
     sla = SlaSettings()
     notifications = NotificationsSettings()
     gateway = GatewaySettings()
+    mail = MailSettings()
     inbox = f"{notifications.notifications_host}:{notifications.notifications_port}"
     return [
         Service(
@@ -38,10 +41,17 @@ def services() -> list[Service]:
             f"http://{tickets.tickets_host}:{tickets.tickets_port}/readyz",
         ),
         Service("tickets-relay", "desk-tickets-relay", None),
+        Service("tickets-worker", "desk-tickets-worker", None),
         Service("sla", "desk-sla", f"http://{sla.sla_host}:{sla.sla_port}/readyz"),
         Service("sla-worker", "desk-sla-worker", None),
         Service("notifications", "desk-notifications", f"http://{inbox}/readyz"),
         Service("notifications-worker", "desk-notifications-worker", None),
+        Service(
+            "mail-ingest",
+            "desk-mail-ingest",
+            f"http://{mail.mail_host}:{mail.mail_port}/readyz",
+        ),
+        Service("mail-relay", "desk-mail-relay", None),
         Service(
             "gateway",
             "desk-gateway",
@@ -54,6 +64,7 @@ MIGRATIONS: dict[str, Callable[[], Awaitable[None]]] = {
     "tickets": migrate_tickets,
     "sla": migrate_sla,
     "notifications": migrate_notifications,
+    "mail": migrate_mail,
 }
 
 

@@ -36,8 +36,8 @@ def blob_root() -> Iterator[Path]:
 async def mail_settings(servers: dict[str, str], blob_root: Path) -> MailSettings:
     settings = MailSettings(
         mail_database=DATABASE,
-        smtp_port=free_port(),
-        imap_enabled=False,
+        mail_smtp_port=free_port(),
+        mail_imap_enabled=False,
         blob_url=f"file://{blob_root}",
         mail_rate_limit=RATE_LIMIT,
     )

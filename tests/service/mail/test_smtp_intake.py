@@ -9,6 +9,7 @@ import orjson
 import pytest
 from desk_mail_ingest.config import MailSettings
 from desk_mail_ingest.entrypoints.main import create_app
+from desk_mail_ingest.entrypoints.smtp import start_smtp
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -20,7 +21,9 @@ async def send(
     settings: MailSettings, raw: bytes, to: str, sender: str = "jane@customer.example"
 ) -> tuple[int, str]:
     """Send over SMTP; 250 (anything else raises) and the mail id the server gave."""
-    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=settings.smtp_port) as smtp:
+    async with aiosmtplib.SMTP(
+        hostname="127.0.0.1", port=settings.mail_smtp_port
+    ) as smtp:
         errors, answer = await smtp.sendmail(sender, [to], raw)
     assert not errors
     return 250, answer.split()[-1]
@@ -183,7 +186,7 @@ async def test_storage_failures_ask_the_sender_to_retry(
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the blob store expects a directory")
     settings = mail_settings.model_copy(
-        update={"smtp_port": free_port(), "blob_url": f"file://{blocked}"}
+        update={"mail_smtp_port": free_port(), "blob_url": f"file://{blocked}"}
     )
     app = create_app(settings)
 
@@ -200,18 +203,15 @@ async def test_a_database_outage_answers_451_at_the_recipient(
 ) -> None:
     settings = mail_settings.model_copy(
         update={
-            "smtp_port": free_port(),
+            "mail_smtp_port": free_port(),
             "pg_url": f"postgresql://postgres@127.0.0.1:{free_port()}",
         }
     )
     app = create_app(settings)
     runtime = app.state.runtime
-    server_only = settings.model_copy(update={"imap_enabled": False})
-    assert server_only.smtp_enabled
-
-    from desk_mail_ingest.entrypoints.smtp import start_smtp
-
-    server = await start_smtp(app.state.intake, "127.0.0.1", settings.smtp_port, 10_000)
+    server = await start_smtp(
+        app.state.intake, "127.0.0.1", settings.mail_smtp_port, 10_000
+    )
     try:
         with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as refused:
             await send(settings, message("jane@customer.example", "Hi"), desk.address)

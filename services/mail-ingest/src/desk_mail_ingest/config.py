@@ -16,12 +16,12 @@ class MailSettings(ServiceSettings):
     """The HTTP API: raw-message upload, mailboxes, ignored and quarantined mail."""
     mail_embedded_relay: bool = False
     """Relay the outbox inside this process too (default: ``desk-mail-relay``)."""
-    smtp_enabled: bool = True
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 2525
-    imap_enabled: bool = True
-    imap_poll_seconds: float = Field(default=30.0, gt=0)
-    imap_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_smtp_enabled: bool = True
+    mail_smtp_host: str = "127.0.0.1"
+    mail_smtp_port: int = 2525
+    mail_imap_enabled: bool = True
+    mail_imap_poll_seconds: float = Field(default=30.0, gt=0)
+    mail_imap_timeout_seconds: float = Field(default=30.0, gt=0)
     mail_rate_limit: int = Field(default=30, ge=1)
     """Messages one sender may send per minute before the rest are quarantined."""
     mail_max_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)

@@ -57,18 +57,21 @@ def create_app(settings: MailSettings | None = None) -> FastAPI:
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(blobs.close)
             stack.push_async_callback(runtime.stop)
-            if settings.smtp_enabled:
+            if settings.mail_smtp_enabled:
                 server = await start_smtp(
-                    intake, settings.smtp_host, settings.smtp_port, limits.max_bytes
+                    intake,
+                    settings.mail_smtp_host,
+                    settings.mail_smtp_port,
+                    limits.max_bytes,
                 )
                 stack.push_async_callback(server.wait_closed)
                 stack.callback(server.close)
-            if settings.imap_enabled:
+            if settings.mail_imap_enabled:
                 poller = ImapPoller(
                     intake,
                     admin,
-                    interval=settings.imap_poll_seconds,
-                    timeout=settings.imap_timeout_seconds,
+                    interval=settings.mail_imap_poll_seconds,
+                    timeout=settings.mail_imap_timeout_seconds,
                 )
                 task = asyncio.create_task(poller.run(), name="imap-poller")
                 stack.push_async_callback(_cancelled, task)
