@@ -26,7 +26,7 @@ def test_calendar_preview_and_definition_round_trip(desk: Desk, tenant: str) -> 
     preview = admin.post(
         "/v1/sla/preview",
         json={
-            "calendar": calendar_id,
+            "calendar_id": calendar_id,
             "start": "2016-11-01T13:56:21Z",
             "durations": [
                 {"value": 120, "unit": "minute"},

@@ -194,7 +194,7 @@ async def test_several_durations_answer_in_order(admin: Caller) -> None:
 async def test_a_stored_calendar_is_used_by_its_id(admin: Caller) -> None:
     stored = await admin.created("/v1/sla/calendars", {"name": "Brief", **BRIEF})
     body = {
-        "calendar": stored["id"],
+        "calendar_id": stored["id"],
         "start": "2016-11-01T13:56:21Z",
         "durations": [{"value": 120, "unit": "minute"}],
         "explain": True,
@@ -255,10 +255,21 @@ async def test_a_stored_calendar_is_used_by_its_id(admin: Caller) -> None:
             "is not a date YYYY-MM-DD",
         ),
         (
-            {"calendar": "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f"},
-            "calendar",
+            {"calendar": None, "calendar_id": "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f"},
+            "calendar_id",
             "no calendar 0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f exists",
         ),
+        (
+            {"calendar_id": "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f"},
+            "",
+            "give calendar or calendar_id, not both",
+        ),
+        (
+            {"calendar": {**OFFICE, "hours": {"mon": "08:00-18:00"}}},
+            "calendar.hours.mon",
+            "Input should be a valid list",
+        ),
+        ({"calendar": {**OFFICE, "name": "x"}}, "calendar.name", "Extra inputs"),
         ({"start": "2016-11-01T13:56:21"}, "start", "timezone"),
         ({"start": "1900-01-01T00:00:00Z"}, "start", "must be from 1970 to 2200"),
         ({"durations": []}, "durations", "at least 1 item"),
@@ -315,12 +326,12 @@ async def test_stored_calendars_of_other_tenants_are_unknown(
     stored = await admin.created("/v1/sla/calendars", {"name": "Mine", **OFFICE})
     stranger = Caller(sla_service, admin.tenant + "-stranger")
     body = {
-        "calendar": stored["id"],
+        "calendar_id": stored["id"],
         "start": "2016-11-01T13:56:21Z",
         "durations": [{"value": 1, "unit": "hour"}],
     }
 
-    assert "calendar" in fields_of(await stranger.post(PATH, body))
+    assert "calendar_id" in fields_of(await stranger.post(PATH, body))
 
 
 async def test_the_preview_needs_the_manage_permission(admin: Caller) -> None:

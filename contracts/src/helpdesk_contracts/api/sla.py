@@ -151,13 +151,22 @@ class PreviewRequest(_Strict):
         },
     )
 
-    calendar: uuid.UUID | CalendarDocument | None = Field(
+    calendar: CalendarDocument | None = Field(
         default=None,
-        description="A calendar inline, the id of a stored one, or none for 24/7.",
+        description="A calendar inline; neither this nor calendar_id: 24/7.",
+    )
+    calendar_id: uuid.UUID | None = Field(
+        default=None, description="A stored calendar of the tenant, instead."
     )
     start: AwareDatetime
     durations: list[Duration] = Field(min_length=1, max_length=50)
     explain: bool = False
+
+    @model_validator(mode="after")
+    def _one_calendar(self) -> Self:
+        if self.calendar is not None and self.calendar_id is not None:
+            raise ValueError("give calendar or calendar_id, not both")
+        return self
 
 
 class CountedInterval(BaseModel):

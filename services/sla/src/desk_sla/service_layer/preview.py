@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 from helpdesk_contracts.api.sla import (
-    CalendarDocument,
     CountedInterval,
     PreviewAnswer,
     PreviewRequest,
@@ -44,15 +43,14 @@ async def preview(
 async def _calendar(
     engine: AsyncEngine, tenant_id: str, request: PreviewRequest
 ) -> BusinessCalendar | None:
-    chosen = request.calendar
-    if chosen is None:
+    if request.calendar is not None:
+        return parse_calendar(request.calendar, prefix="calendar.")
+    if request.calendar_id is None:
         return None
-    if isinstance(chosen, CalendarDocument):
-        return parse_calendar(chosen, prefix="calendar.")
     async with engine.connect() as conn:
-        row = await CalendarRepository(conn).get(tenant_id, chosen)
+        row = await CalendarRepository(conn).get(tenant_id, request.calendar_id)
     if row is None:
-        raise InvalidField("calendar", f"no calendar {chosen} exists")
+        raise InvalidField("calendar_id", f"no calendar {request.calendar_id} exists")
     return calendar_from_document(row.document)
 
 
