@@ -58,7 +58,8 @@ def sniff_content_type(head: bytes, filename: str = "") -> str:
     """The media type the first bytes of a file show; the client's word is not used.
 
     When the bytes fit several types equally well (a ZIP may be a .docx or .xlsx),
-    the file name's extension picks among those; never beyond them. Unknown binary
+    the file name's extension picks among those, never beyond them; failing that, a
+    ZIP stays a ZIP and others take puremagic's first guess. Unknown binary
     content is ``application/octet-stream``; UTF-8 text without NULs ``text/plain``.
     """
     candidates = _best_matches(head[:SNIFF_BYTES])
@@ -70,7 +71,7 @@ def sniff_content_type(head: bytes, filename: str = "") -> str:
     if head.startswith(b"PK\x03\x04"):
         return ZIP
     if candidates:
-        return OCTET_STREAM
+        return next(iter(candidates.values()))  # puremagic lists the likeliest first
     return TEXT if _looks_like_text(head[:SNIFF_BYTES]) else OCTET_STREAM
 
 
