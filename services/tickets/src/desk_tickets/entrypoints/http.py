@@ -43,7 +43,7 @@ from desk_tickets.domain.errors import (
 from desk_tickets.domain.model import Ticket
 from desk_tickets.service_layer import tenants, ticket_list, tickets, topics
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
-from desk_tickets.service_layer.views import ticket_json, ticket_read
+from desk_tickets.service_layer.views import ticket_json, ticket_page_json
 
 router = APIRouter(prefix="/v1")
 
@@ -204,14 +204,7 @@ async def list_tickets(
         newest_first=query.sort == "-created_at",
     )
     page = await ticket_list.list_tickets(unit, who, filters, query.cursor, query.limit)
-    body = TicketPage(
-        items=[ticket_read(t) for t in page.items],
-        next_cursor=page.next_cursor,
-        prev_cursor=page.prev_cursor,
-        total=page.total,
-        total_exact=page.total_exact,
-    )
-    return Response(body.model_dump_json(), media_type="application/json")
+    return Response(ticket_page_json(page), media_type="application/json")
 
 
 @router.get("/tickets/by-reference/{reference}", response_model=TicketRead)

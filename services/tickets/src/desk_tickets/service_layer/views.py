@@ -3,7 +3,7 @@
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from desk_infra.logs import current_log_context
@@ -14,6 +14,9 @@ from helpdesk_contracts.tickets import v1
 from desk_tickets.config import SERVICE
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.model import Assignee, Ticket
+
+if TYPE_CHECKING:
+    from desk_tickets.service_layer.ticket_list import TicketPage
 
 SOURCE = f"supportdesk/{SERVICE}"
 
@@ -67,6 +70,19 @@ def ticket_json(ticket: Ticket) -> bytes:
     """The ``TicketRead`` document, encoded straight from the ticket's fields."""
     # default=str covers the UUID type asyncpg returns, which orjson does not know.
     return orjson.dumps(ticket_fields(ticket), option=orjson.OPT_UTC_Z, default=str)
+
+
+def ticket_page_json(page: "TicketPage") -> bytes:
+    """The ``TicketPage`` document, encoded straight from the tickets' fields: at
+    50 tickets a page, validating each through pydantic cost more than the query."""
+    document = {
+        "items": [ticket_fields(t) for t in page.items],
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+        "total": page.total,
+        "total_exact": page.total_exact,
+    }
+    return orjson.dumps(document, option=orjson.OPT_UTC_Z, default=str)
 
 
 def snapshot(ticket: Ticket) -> v1.TicketSnapshot:
