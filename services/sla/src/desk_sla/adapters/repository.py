@@ -45,7 +45,7 @@ class _Versioned:
             query = query.where(t.c.deleted_at.is_(None))
         return (await self._conn.execute(query)).one_or_none()
 
-    async def list(self, tenant_id: str, *, deleted: bool = False) -> list[Row[Any]]:
+    async def by_name(self, tenant_id: str, *, deleted: bool = False) -> list[Row[Any]]:
         t = self.table
         query = select(t).where(t.c.tenant_id == tenant_id)
         if not deleted:

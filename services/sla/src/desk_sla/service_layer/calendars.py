@@ -80,7 +80,7 @@ async def create_calendar(
 
 async def list_calendars(engine: AsyncEngine, tenant_id: str) -> list[CalendarRead]:
     async with engine.connect() as conn:
-        rows = await CalendarRepository(conn).list(tenant_id)
+        rows = await CalendarRepository(conn).by_name(tenant_id)
     return [calendar_read(row) for row in rows]
 
 

@@ -75,7 +75,7 @@ async def list_definitions(
     engine: AsyncEngine, tenant_id: str, *, deleted: bool = False
 ) -> list[SlaDefinitionRead]:
     async with engine.connect() as conn:
-        rows = await DefinitionRepository(conn).list(tenant_id, deleted=deleted)
+        rows = await DefinitionRepository(conn).by_name(tenant_id, deleted=deleted)
     return [definition_read(row) for row in rows]
 
 
