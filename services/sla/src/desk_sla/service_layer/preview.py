@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from desk_sla.adapters.repository import CalendarRepository
 from desk_sla.domain.business_time import BusinessClock, DurationUnit, business_clock
 from desk_sla.domain.calendar import BusinessCalendar, calendar_from_document
-from desk_sla.domain.errors import InvalidField
+from desk_sla.domain.errors import CalendarNeverOpens, InvalidField
 from desk_sla.service_layer.calendars import parse_calendar
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -29,12 +29,16 @@ async def preview(
 
     due: list[datetime] = []
     explanations: list[list[CountedInterval]] = []
-    for duration in request.durations:
-        unit = DurationUnit(duration.unit.value)
-        seconds = clock.budget_seconds(request.start, duration.value, unit)
-        due.append(clock.due(request.start, seconds))
-        if request.explain:
-            explanations.append(_explained(clock, request.start, seconds))
+    try:
+        for duration in request.durations:
+            unit = DurationUnit(duration.unit.value)
+            seconds = clock.budget_seconds(request.start, duration.value, unit)
+            due.append(clock.due(request.start, seconds))
+            if request.explain:
+                explanations.append(_explained(clock, request.start, seconds))
+    except CalendarNeverOpens as exc:
+        field = "calendar_id" if request.calendar_id else "calendar"
+        raise InvalidField(field, str(exc)) from None
     return PreviewAnswer(
         due=due, explanations=explanations if request.explain else None
     )
