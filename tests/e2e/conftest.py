@@ -19,6 +19,7 @@ from tests.conftest import ROOT, free_port, unique
 SECRET = "e2e-secret-not-for-production-use-0123456789"
 DATABASE = "desk_tickets_e2e"
 SLA_DATABASE = "desk_sla_e2e"
+MAIL_DATABASE = "desk_mail_e2e"
 BLOBS = ROOT / "var" / "e2e-blobs"
 
 
@@ -30,6 +31,7 @@ class Desk:
     gateway: str
     tickets: str
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    smtp_port: int = 0
 
     def start(self, name: str, command: str, ready_url: str | None = None) -> None:
         with (ROOT / "var" / f"e2e-{name}.log").open("ab") as log:
@@ -80,6 +82,7 @@ class Desk:
 def desk(servers: dict[str, str]) -> Iterator[Desk]:
     (ROOT / "var").mkdir(exist_ok=True)
     tickets_port, gateway_port, sla_port = free_port(), free_port(), free_port()
+    mail_port, smtp_port = free_port(), free_port()
     env = {
         **os.environ,
         "DESK_PG_URL": servers["pg"],
@@ -95,14 +98,24 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         "DESK_LOG_LEVEL": "WARNING",
         "DESK_TENANT_CACHE_SECONDS": "0",
         "DESK_BLOB_URL": f"file://{BLOBS}",
+        "DESK_MAIL_DATABASE": MAIL_DATABASE,
+        "DESK_MAIL_PORT": str(mail_port),
+        "DESK_MAIL_SMTP_PORT": str(smtp_port),
+        "DESK_MAIL_URL": f"http://127.0.0.1:{mail_port}",
     }
     running = Desk(
-        env, f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{tickets_port}"
+        env,
+        f"http://127.0.0.1:{gateway_port}",
+        f"http://127.0.0.1:{tickets_port}",
+        smtp_port=smtp_port,
     )
     running.cli("migrate")
     try:
         running.start("tickets", "desk-tickets", f"{running.tickets}/readyz")
         running.start("relay", "desk-tickets-relay")
+        running.start("tickets-worker", "desk-tickets-worker")
+        running.start("mail", "desk-mail-ingest", f"{env['DESK_MAIL_URL']}/readyz")
+        running.start("mail-relay", "desk-mail-relay")
         running.start("sla", "desk-sla", f"{env['DESK_SLA_URL']}/readyz")
         running.start("gateway", "desk-gateway", f"{running.gateway}/readyz")
         yield running
