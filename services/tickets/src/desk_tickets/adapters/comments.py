@@ -10,9 +10,17 @@ from sqlalchemy import Row, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk_tickets.adapters.tables import directory, ticket_attachments, ticket_comments
+from desk_tickets.adapters.comment_posting import insert_recorded_comment
+from desk_tickets.adapters.repository import READ_COLUMNS, ticket_from_row
+from desk_tickets.adapters.tables import (
+    directory,
+    ticket_attachments,
+    ticket_comments,
+    tickets,
+)
 from desk_tickets.domain.comments import Attachment, Comment
 from desk_tickets.domain.mentions import MentionedUser
+from desk_tickets.domain.model import Ticket
 
 CommentCursor = tuple[datetime, uuid.UUID]
 _ATTACHMENT_COLUMNS = [c.name for c in ticket_attachments.c if c.name != "deleted_at"]
@@ -77,6 +85,29 @@ def _shown(table: Any, ticket_id: uuid.UUID, include_internal: bool) -> list[Any
 class CommentRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def ticket(self, tenant_id: str, ticket_id: uuid.UUID) -> Ticket | None:
+        """The ticket a comment goes on, without its assignees (one query less):
+        who may see it does not depend on them."""
+        statement = select(*READ_COLUMNS).where(
+            tickets.c.id == ticket_id,
+            tickets.c.tenant_id == tenant_id,
+            tickets.c.deleted_at.is_(None),
+        )
+        row = (await self._conn.execute(statement)).first()
+        return None if row is None else ticket_from_row(row)
+
+    async def add_recorded(
+        self,
+        comment: Comment,
+        audit: dict[str, Any],
+        events: list[dict[str, Any]],
+    ) -> bool:
+        """Insert the comment, its audit entry and its outbox rows in one statement;
+        False, and nothing written, if its id is taken."""
+        return await insert_recorded_comment(
+            self._conn, _comment_values(comment), audit, events
+        )
 
     async def add(self, comment: Comment) -> bool:
         """Insert the comment; False if one with its id exists already."""

@@ -56,31 +56,70 @@ async def add_comment(
     rules.require_comment(actor, internal=internal)
     text = _checked_body(body)
     now = datetime.now(UTC)
+    post = _Post(actor, ticket_id, text, internal, channel, comment_id, now)
+    if attachments:
+        comment = await _post_with_files(uow, post, attachments)
+    else:
+        comment = await _post_alone(uow, post)
+    log.info("comment %s posted (internal=%s)", comment.id, comment.internal)
+    return comment
+
+
+@dataclass(frozen=True)
+class _Post:
+    actor: Actor
+    ticket_id: uuid.UUID
+    text: str
+    internal: bool
+    channel: TicketChannel
+    comment_id: uuid.UUID | None
+    at: datetime
+
+
+async def _post_alone(uow: UnitOfWork, post: _Post) -> Comment:
+    """The common case, written by one statement (see adapters.comment_posting)."""
+    async with uow.autocommit() as work:
+        ticket = await visible_ticket(work, post.actor, post.ticket_id)
+        comment = await _drafted(work, post, ticket)
+        entry = _comment_audit(post.actor, ticket, comment, post.at)
+        events = work.event_rows([history.comment_added(post.actor, ticket, comment)])
+        if not await work.comments.add_recorded(comment, entry, events):
+            return await _existing(work, post.actor, ticket, comment.id)
+    return comment
+
+
+async def _post_with_files(
+    uow: UnitOfWork, post: _Post, files: Sequence[StoredFile]
+) -> Comment:
+    actor, now = post.actor, post.at
     async with uow:
-        ticket = await visible_ticket(uow, actor, ticket_id)
-        comment = Comment(
-            id=comment_id or uuid.uuid4(),
-            tenant_id=ticket.tenant_id,
-            ticket_id=ticket.id,
-            author_id=actor.user_id,
-            author_kind=actor.kind,
-            body=text,
-            internal=internal,
-            mentions=tuple(await _mentions(uow, actor.tenant_id, text)),
-            channel=channel,
-            created_at=now,
-        )
+        ticket = await visible_ticket(uow, actor, post.ticket_id)
+        comment = await _drafted(uow, post, ticket)
         if not await uow.comments.add(comment):
             return await _existing(uow, actor, ticket, comment.id)
-        files = attached(actor, ticket, attachments, comment, now)
-        await uow.attachments.add(files)
-        comment = replace(comment, attachments=tuple(files))
-        rows, events = history.files_added(actor, ticket, files, now)
+        records = attached(actor, ticket, files, comment, now)
+        await uow.attachments.add(records)
+        comment = replace(comment, attachments=tuple(records))
+        rows, events = history.files_added(actor, ticket, records, now)
         await uow.audit.record([_comment_audit(actor, ticket, comment, now), *rows])
         uow.publish(history.comment_added(actor, ticket, comment), *events)
         await uow.commit()
-    log.info("comment %s posted (internal=%s)", comment.id, comment.internal)
     return comment
+
+
+async def _drafted(uow: UnitOfWork, post: _Post, ticket: Ticket) -> Comment:
+    return Comment(
+        id=post.comment_id or uuid.uuid4(),
+        tenant_id=ticket.tenant_id,
+        ticket_id=ticket.id,
+        author_id=post.actor.user_id,
+        author_kind=post.actor.kind,
+        body=post.text,
+        internal=post.internal,
+        mentions=tuple(await _mentions(uow, ticket.tenant_id, post.text)),
+        channel=post.channel,
+        created_at=post.at,
+    )
 
 
 def _comment_audit(
