@@ -15,8 +15,8 @@ from desk_sla.config import SlaSettings
 from desk_sla.service_layer import ticket_events
 from desk_sla.service_layer.clocks import banners
 from desk_sla.service_layer.timers import fire_due
-from helpdesk_contracts.envelope import Envelope, EventData
-from helpdesk_contracts.sla.v1 import ClockPhase, SlaState
+from helpdesk_contracts.envelope import Envelope, EventData, envelope_of
+from helpdesk_contracts.sla.v1 import ClockPhase, SlaBreached, SlaState, SlaWarning
 from helpdesk_contracts.tickets import v1 as tickets_v1
 from helpdesk_contracts.vocabulary import ActorKind, Priority, TicketStatus
 from sqlalchemy import select
@@ -152,7 +152,12 @@ async def fire(engine: AsyncEngine, now: datetime) -> list[dict[str, Any]]:
                 tables.outbox.c.routing_key.in_(["sla.warning.v1", "sla.breached.v1"]),
             )
         )
-        return [json.loads(row.body) for row in rows]
+        events = []
+        for row in rows:
+            model = SlaWarning if row.routing_key == "sla.warning.v1" else SlaBreached
+            envelope_of(model).parse(row.body)  # the contract reads what was written
+            events.append(json.loads(row.body))
+        return events
 
 
 async def test_a_ticket_with_a_topic_sla_gets_a_running_clock(

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+import aio_pika
+import aio_pika.abc
 from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.rabbit import (
@@ -381,3 +383,61 @@ def register_handlers(
         await handler(envelope)
 
     register_consumer(broker, spec, dispatching, dispatch)
+
+
+class ConfirmingPublisher:
+    """Publishes outbox rows over aio-pika directly, on one confirm channel.
+
+    The relay's hot path: FastStream's publish adds a middleware chain and a
+    message model per call, which capped a relay at a few hundred messages per
+    second on this project's machines; this publisher sends the same message
+    (persistent, mandatory, confirmed; a return raises) for a fraction of the
+    CPU. The trace context travels in the row's headers, so consumers still
+    continue the trace of the request that wrote the row.
+    """
+
+    def __init__(self, amqp_url: str) -> None:
+        self._url = amqp_url
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url)
+        self._channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    async def _exchange(self, name: str) -> aio_pika.abc.AbstractExchange:
+        exchange = self._exchanges.get(name)
+        if exchange is None:
+            if self._channel is None:
+                raise PublishFailed("the publisher is not connected")
+            exchange = await self._channel.get_exchange(name, ensure=False)
+            self._exchanges[name] = exchange
+        return exchange
+
+    async def __call__(self, message: OutboxMessage) -> None:
+        try:
+            exchange = await self._exchange(message.exchange)
+            await exchange.publish(
+                aio_pika.Message(
+                    message.body,
+                    message_id=str(message.event_id),
+                    type=message.event_type,
+                    content_type="application/json",
+                    headers=message.headers,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=message.routing_key,
+                mandatory=True,
+                timeout=PUBLISH_TIMEOUT,
+            )
+        # Whatever the broker or the connection raised, the row is not confirmed.
+        except Exception as exc:
+            raise PublishFailed(str(exc) or type(exc).__name__) from exc

@@ -11,7 +11,7 @@ from faststream.rabbit import RabbitBroker
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk_infra.broker import create_broker, declare_exchanges, outbox_publisher
+from desk_infra.broker import ConfirmingPublisher, create_broker, declare_exchanges
 from desk_infra.db import asyncpg_dsn, create_engine
 from desk_infra.health import Check
 from desk_infra.outbox import OutboxRelay
@@ -32,6 +32,7 @@ class Runtime:
     engine: AsyncEngine
     broker: RabbitBroker
     relay: OutboxRelay | None = None
+    publisher: ConfirmingPublisher | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -44,20 +45,20 @@ class Runtime:
     ) -> "Runtime":
         engine = create_engine(settings, database)
         broker = create_broker(settings, app_id=service)
-        relay = None
+        relay = publisher = None
         if outbox is not None:
+            publisher = ConfirmingPublisher(settings.amqp_url.get_secret_value())
             relay = OutboxRelay(
-                engine,
-                outbox,
-                outbox_publisher(broker),
-                asyncpg_dsn(settings, database),
+                engine, outbox, publisher, asyncpg_dsn(settings, database)
             )
-        return cls(service, settings, engine, broker, relay)
+        return cls(service, settings, engine, broker, relay, publisher)
 
     async def start(self) -> None:
         await self.broker.connect()
         await declare_exchanges(self.broker)
         await self.broker.start()
+        if self.publisher is not None:
+            await self.publisher.connect()
         if self.relay is not None:
             self._tasks.append(
                 asyncio.create_task(self.relay.run(), name="outbox-relay")
@@ -73,6 +74,8 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.publisher is not None:
+            await self.publisher.close()
         await self.broker.stop()
         await self.engine.dispose()
 

@@ -14,18 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desk_infra.outbox import Outbox
-from helpdesk_contracts.envelope import Envelope
+import orjson
+from helpdesk_contracts.envelope import new_event_id
+from helpdesk_contracts.routing import EVENTS_EXCHANGE
 from helpdesk_contracts.sla.v1 import SlaBreached, SlaPoint, SlaWarning
-from helpdesk_contracts.tickets.v1 import Assignee
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk_sla.adapters import tables
 from desk_sla.service_layer import definition_terms as terms
 from desk_sla.service_layer.clocks import SOURCE
-
-OUTBOX = Outbox(tables.outbox)
 
 _CLAIM = text(
     """
@@ -70,59 +68,93 @@ _CLAIM = text(
 
 
 @dataclass(frozen=True)
-class _Terms:
+class _Point:
+    """What every event of one point of one snapshot says alike, ready for JSON."""
+
+    event: type[SlaWarning | SlaBreached]
     name: str
-    body: Mapping[str, Any]
+    colour: str
+    template: str
+    notify: dict[str, Any]
+    actions: list[dict[str, Any]]
 
 
-_SNAPSHOTS: dict[uuid.UUID, _Terms] = {}
+_POINTS: dict[tuple[uuid.UUID, SlaPoint], _Point] = {}
 """Snapshots never change once written, so every worker keeps the ones it met."""
 
 
-async def _snapshots(
+async def _points(
     conn: AsyncConnection, ids: set[uuid.UUID]
-) -> Mapping[uuid.UUID, _Terms]:
-    missing = ids - _SNAPSHOTS.keys()
+) -> Mapping[tuple[uuid.UUID, SlaPoint], _Point]:
+    missing = {i for i in ids if (i, SlaPoint.BREACH) not in _POINTS}
     if missing:
         s = tables.definition_snapshots
         rows = await conn.execute(
             select(s.c.id, s.c.name, s.c.body).where(s.c.id.in_(missing))
         )
         for row in rows:
-            _SNAPSHOTS[row.id] = _Terms(row.name, row.body)
-    return _SNAPSHOTS
+            for point, event in (
+                (SlaPoint.WARNING, SlaWarning),
+                (SlaPoint.BREACH, SlaBreached),
+            ):
+                colour, template, notify, actions = terms.point_terms(row.body, point)
+                _POINTS[row.id, point] = _Point(
+                    event,
+                    row.name,
+                    colour,
+                    template,
+                    notify.model_dump(mode="json"),
+                    [a.model_dump(mode="json", exclude_none=True) for a in actions],
+                )
+    return _POINTS
 
 
-def _point_event(
-    row: Any, snapshot: _Terms, point: SlaPoint, now: datetime
-) -> SlaWarning | SlaBreached:
-    colour, template, notify, actions = terms.point_terms(snapshot.body, point)
-    event = SlaWarning if point is SlaPoint.WARNING else SlaBreached
-    return event(
-        clock_id=row.id,
-        ticket_id=row.ticket_id,
-        reference=row.reference,
-        definition_id=row.definition_id,
-        definition_name=snapshot.name,
-        due_at=row.warning_due_at if point is SlaPoint.WARNING else row.breach_due_at,
-        fired_at=now,
-        colour=colour,
-        message_template=template,
-        notify=notify,
-        actions=actions,
-        subject=row.subject,
-        status=row.status or "open",
-        priority=row.priority,
-        requester_id=row.requester_id,
-        primary_assignee=(
-            Assignee.model_validate(row.primary_assignee)
-            if row.primary_assignee
-            else None
-        ),
-        additional_assignees=[
-            Assignee.model_validate(a) for a in row.additional_assignees
-        ],
-        breach_due_at=row.breach_due_at,
+def _envelope(
+    event_id: uuid.UUID, row: Any, point: _Point, due_at: datetime, now: datetime
+) -> bytes:
+    """The event in its envelope, as ``Envelope.wrap(...).to_json()`` would write it.
+
+    Built as a plain document: pydantic models cost more than the rest of firing
+    together at tens of thousands of points per second. The contract tests
+    parse these bodies with the event's model.
+    """
+    data: dict[str, Any] = {
+        "clock_id": str(row.id),
+        "ticket_id": str(row.ticket_id),
+        "reference": row.reference,
+        "definition_id": str(row.definition_id),
+        "definition_name": point.name,
+        "due_at": due_at,
+        "fired_at": now,
+        "colour": point.colour,
+        "message_template": point.template,
+        "notify": point.notify,
+        "actions": point.actions,
+        "subject": row.subject,
+        "status": row.status or "open",
+        "priority": row.priority,
+        "additional_assignees": row.additional_assignees,
+    }
+    for optional in ("requester_id", "primary_assignee", "breach_due_at"):
+        value = getattr(row, optional)
+        if value is not None:
+            data[optional] = value
+    return orjson.dumps(
+        {
+            "specversion": "1.0",
+            "id": event_id,
+            "type": point.event.cloudevent_type(),
+            "source": SOURCE,
+            "time": now,
+            "subject": str(row.id),
+            "datacontenttype": "application/json",
+            "tenantid": row.tenant_id,
+            "aggregatetype": point.event.aggregate_type,
+            "aggregateid": str(row.id),
+            "aggregateversion": row.version,
+            "data": data,
+        },
+        option=orjson.OPT_UTC_Z,
     )
 
 
@@ -131,23 +163,39 @@ async def fire_due(conn: AsyncConnection, now: datetime, limit: int = 1000) -> i
     rows = (await conn.execute(_CLAIM, {"now": now, "limit": limit})).all()
     if not rows:
         return 0
-    snapshots = await _snapshots(conn, {row.snapshot_id for row in rows})
-    envelopes = []
+    points = await _points(conn, {row.snapshot_id for row in rows})
+    records = []
     for row in rows:
-        for point, fired in (
-            (SlaPoint.WARNING, row.warning_fired),
-            (SlaPoint.BREACH, row.breach_fired),
+        for point, fired, due_at in (
+            (SlaPoint.WARNING, row.warning_fired, row.warning_due_at),
+            (SlaPoint.BREACH, row.breach_fired, row.breach_due_at),
         ):
             if fired:
-                event = _point_event(row, snapshots[row.snapshot_id], point, now)
-                envelopes.append(
-                    Envelope.wrap(
-                        event,
-                        source=SOURCE,
-                        tenant_id=row.tenant_id,
-                        aggregate_id=str(row.id),
-                        aggregate_version=row.version,
+                terms_of = points[row.snapshot_id, point]
+                event_id = new_event_id()
+                body = _envelope(event_id, row, terms_of, due_at, now)
+                records.append(
+                    (
+                        event_id,
+                        terms_of.event.cloudevent_type(),
+                        EVENTS_EXCHANGE,
+                        terms_of.event.routing_key(),
+                        body.decode(),
                     )
                 )
-    await OUTBOX.add(conn, envelopes)
-    return len(envelopes)
+    await _copy_to_outbox(conn, records)
+    return len(records)
+
+
+async def _copy_to_outbox(
+    conn: AsyncConnection, records: list[tuple[Any, ...]]
+) -> None:
+    """Append the rows with COPY: a tenth of the cost of a multi-row INSERT."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        "outbox",
+        records=records,
+        columns=["event_id", "event_type", "exchange", "routing_key", "body"],
+    )
