@@ -100,25 +100,32 @@ class MessageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def accepted_before(self, mailbox_id: uuid.UUID, message_id: str) -> bool:
-        statement = select(messages.c.id).where(
-            messages.c.mailbox_id == mailbox_id,
-            messages.c.message_id == message_id,
-            messages.c.status == "accepted",
+    async def seen(
+        self, mailbox_id: uuid.UUID, message_id: str, sender: str, seconds: float
+    ) -> tuple[bool, int]:
+        """Whether the message was accepted before, and how many messages the
+        sender sent the mailbox in the last ``seconds``: one round trip."""
+        accepted = (
+            select(messages.c.id)
+            .where(
+                messages.c.mailbox_id == mailbox_id,
+                messages.c.message_id == message_id,
+                messages.c.status == "accepted",
+            )
+            .exists()
         )
-        return (await self._conn.execute(statement)).first() is not None
-
-    async def recent_from(
-        self, mailbox_id: uuid.UUID, address: str, seconds: float
-    ) -> int:
-        """How many messages ``address`` sent the mailbox in the last ``seconds``."""
-        statement = select(func.count()).where(
-            messages.c.mailbox_id == mailbox_id,
-            messages.c.from_address == address,
-            messages.c.received_at
-            > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+        recent = (
+            select(func.count())
+            .where(
+                messages.c.mailbox_id == mailbox_id,
+                messages.c.from_address == sender,
+                messages.c.received_at
+                > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+            )
+            .scalar_subquery()
         )
-        return int((await self._conn.execute(statement)).scalar_one())
+        row = (await self._conn.execute(select(accepted, recent))).one()
+        return bool(row[0]), int(row[1])
 
     async def add(self, values: dict[str, Any]) -> bool:
         """Insert a message row; false when it is an accepted duplicate."""

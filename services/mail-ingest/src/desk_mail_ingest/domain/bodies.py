@@ -5,9 +5,11 @@ when it is all there is. TNEF (``winmail.dat``) is unpacked with ``tnefparse``;
 an attached message stays whole, as an ``.eml`` file.
 """
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.message import Message
 
 from inscriptis import get_text
@@ -132,7 +134,11 @@ def _filename(part: Message) -> str | None:
         return "attachment"
     if name is None:
         return None
-    cleaned = _UNSAFE_FILENAME.sub("_", str(name)).strip(" .")
+    name = str(name)
+    if "=?" in name:  # RFC 2047 words in a filename: against the rules, yet common
+        with contextlib.suppress(ValueError, LookupError, UnicodeError):
+            name = str(make_header(decode_header(name)))
+    cleaned = _UNSAFE_FILENAME.sub("_", name).strip(" .")
     return cleaned[:200] or "attachment"
 
 

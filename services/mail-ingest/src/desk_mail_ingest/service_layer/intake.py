@@ -7,6 +7,7 @@ exception may tell the sender the message is safe; nothing is dropped unrecorded
 """
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "mail-ingest"
 RATE_WINDOW_SECONDS = 60.0
+MAILBOX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,24 @@ class MailIntake:
         self._blobs = blobs
         self._outbox = outbox
         self.limits = limits
+        self._mailboxes: dict[str, tuple[float, Mailbox]] = {}
 
     async def mailbox(self, address: str) -> Mailbox:
-        """The active mailbox of ``address``; ``UnknownMailbox`` if there is none."""
+        """The active mailbox of ``address``; ``UnknownMailbox`` if there is none.
+
+        A mailbox found is remembered for ``MAILBOX_SECONDS`` (every SMTP recipient
+        asks), so a change made through the API takes effect within that time.
+        """
+        key = address.strip().lower()
+        cached = self._mailboxes.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         async with self._connect() as conn:
-            mailbox = await MailboxRepository(conn).by_address(address)
+            mailbox = await MailboxRepository(conn).by_address(key)
         if mailbox is None or not mailbox.active:
+            self._mailboxes.pop(key, None)
             raise UnknownMailbox(address)
+        self._mailboxes[key] = (time.monotonic() + MAILBOX_SECONDS, mailbox)
         return mailbox
 
     async def receive(
@@ -172,17 +185,13 @@ class MailIntake:
         mail_id = row["id"]
         assert isinstance(mail_id, uuid.UUID)
         async with self._connect() as conn:
-            repo = MessageRepository(conn)
-            if await repo.accepted_before(mailbox.id, mail.message_id):
-                return await self._record(row, "ignored", "duplicate", replay)
-            if rated and mail.from_address:
-                sent = await repo.recent_from(
-                    mailbox.id, mail.from_address, RATE_WINDOW_SECONDS
-                )
-                if sent >= self.limits.rate_per_minute:
-                    return await self._record(
-                        row, "quarantined", "rate-limited", replay
-                    )
+            duplicate, sent = await MessageRepository(conn).seen(
+                mailbox.id, mail.message_id, mail.from_address, RATE_WINDOW_SECONDS
+            )
+        if duplicate:
+            return await self._record(row, "ignored", "duplicate", replay)
+        if rated and mail.from_address and sent >= self.limits.rate_per_minute:
+            return await self._record(row, "quarantined", "rate-limited", replay)
         attachments = await self._store_parts(mail, mailbox, mail_id)
         event = _event(
             mail, mailbox, mail_id, str(row.get("raw_blob_key") or ""), attachments
