@@ -71,7 +71,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 LOAD = """
@@ -147,12 +147,14 @@ async def schedule(
                   AND next_due_at > now() + interval '1 day'
                 LIMIT $1
             )
-            UPDATE sla_clocks AS k SET
-                breach_due_at = $2::timestamptz + CASE WHEN $3::float8 IS NULL THEN interval '0'
-                    ELSE chosen.i / $3::float8 * interval '1 second' END,
-                next_due_at = $2::timestamptz + CASE WHEN $3::float8 IS NULL THEN interval '0'
-                    ELSE chosen.i / $3::float8 * interval '1 second' END
-            FROM chosen WHERE k.id = chosen.id
+            , due AS (
+                SELECT id, $2::timestamptz + CASE WHEN $3::float8 IS NULL
+                    THEN interval '0'
+                    ELSE i / $3::float8 * interval '1 second' END AS at
+                FROM chosen
+            )
+            UPDATE sla_clocks AS k SET breach_due_at = due.at, next_due_at = due.at
+            FROM due WHERE k.id = due.id
             """,
             count,
             first_due,
