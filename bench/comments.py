@@ -118,7 +118,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(env: dict[str, str], command: str, url: str | None, log: Path) -> Any:
+def start(
+    env: dict[str, str], command: str, url: str | None, log: Path
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name(command))],
@@ -188,6 +190,7 @@ async def load(
     posts = bodies(2000, seed=7)
     latencies: list[float] = []
     errors: list[str] = []
+    posted = [0]
     began = time.perf_counter()
     window = (began + options.warmup, began + options.warmup + options.duration)
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
@@ -202,6 +205,7 @@ async def load(
             ) as answer:
                 await answer.read()
                 done = time.perf_counter()
+            posted[0] += 1
             if answer.status != 201:
                 errors.append(f"{answer.status}")
             elif now >= window[0] and done <= window[1]:
@@ -209,7 +213,13 @@ async def load(
 
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(*(worker(n) for n in range(options.concurrency)))
-    return {"latencies": latencies, "errors": errors}
+    return {"latencies": latencies, "errors": errors, "posted": posted[0]}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_busy() -> tuple[float, float]:
@@ -256,7 +266,8 @@ def report(document: dict[str, Any]) -> str:
         f"errors    {figures['errors']} {figures['error_samples']}",
         f"outbox    {document['outbox_rows_after']} rows left when the load stopped"
         f" (relay {'on' if document['settings']['relay'] else 'off'})",
-        f"cpu       machine {document['machine_cpu_percent']}% busy during the window",
+        f"cpu       machine {document['machine_cpu_percent']}% busy during the window;"
+        f" CPU ms per comment {document['cpu_ms_per_comment']}",
         f"target    p99 < {TARGET_P99_MS:.0f} ms: "
         + ("met" if document["target_met"] else "NOT met"),
         f"machine   {machine['cpu']}, {machine['cores_usable']} cores usable, "
@@ -291,12 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     log = RESULTS / f"comments-{stamp}.desk.log"
     gateway = f"http://127.0.0.1:{gateway_port}"
-    processes = []
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        processes.append(start(env, "desk-tickets", env["DESK_TICKETS_URL"], log))
+        processes["tickets"] = start(env, "desk-tickets", env["DESK_TICKETS_URL"], log)
         if options.relay:
-            processes.append(start(env, "desk-tickets-relay", None, log))
-        processes.append(start(env, "desk-gateway", gateway, log))
+            processes["relay"] = start(env, "desk-tickets-relay", None, log)
+        processes["gateway"] = start(env, "desk-gateway", gateway, log)
         tenant, tickets = prepare(env["DESK_TICKETS_URL"], options)
         token = mint_token(
             JwtSettings(secret=SecretStr(SECRET)),
@@ -307,11 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"posting comments for {options.warmup + options.duration:.0f} s ...")
         busy_before = cpu_busy()
+        spent_before = {n: cpu_seconds(p.pid) for n, p in processes.items()}
         measured = asyncio.run(load(gateway, token, tickets, options))
+        spent = {n: cpu_seconds(p.pid) - spent_before[n] for n, p in processes.items()}
         busy_after = cpu_busy()
         left = asyncio.run(outbox_rows(settings))
     finally:
-        for process in processes:
+        for process in processes.values():
             process.terminate()
             process.wait(30)
     figures = summarise(measured, options)
@@ -333,6 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "figures": figures,
         "outbox_rows_after": left,
+        "cpu_ms_per_comment": {
+            name: round(seconds * 1000 / max(1, measured["posted"]), 2)
+            for name, seconds in spent.items()
+        },
         "machine_cpu_percent": round(busy * 100, 1),
         "target_p99_ms": TARGET_P99_MS,
         "target_met": p99 is not None and p99 < TARGET_P99_MS and not figures["errors"],
