@@ -640,46 +640,58 @@ async def plans(settings: TicketsSettings, options: Options) -> str:
     from desk_tickets.adapters import ticket_queries as q
     from desk_tickets.domain.access import Actor
     from desk_tickets.service_layer.ticket_list import TicketFilters, list_conditions
-    from helpdesk_contracts.api.tickets import TOTAL_EXACT_UP_TO
+    from helpdesk_contracts.api.tickets import (
+        SEARCH_TOTAL_EXACT_UP_TO,
+        TOTAL_EXACT_UP_TO,
+    )
     from helpdesk_contracts.vocabulary import TicketStatus
+    from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(settings.database_url(DATABASE))
     actor = Actor(
-        "triage-3", "u0", ActorKind.OPERATOR, frozenset({"support:request:update:all"})
+        "triage-3",
+        "u0",
+        ActorKind.OPERATOR,
+        frozenset({"support:request:update:all"}),
+        frozenset({_md5_uuid("triage-3-team-0")}),
     )
     words = vocabulary()
     shown = {
-        "status=open (page)": TicketFilters(statuses=(TicketStatus.OPEN,)),
-        "assigned_to_me (page)": TicketFilters(assigned_to_me=True),
-        "unassigned + open (page)": TicketFilters(
+        "status=open": TicketFilters(statuses=(TicketStatus.OPEN,)),
+        "assigned_to_me": TicketFilters(assigned_to_me=True),
+        "unassigned + open": TicketFilters(
             unassigned=True, statuses=(TicketStatus.OPEN,)
         ),
-        "tag (page)": TicketFilters(tags=("vip",)),
-        f"q={words[3]} (common word, page)": TicketFilters(text=words[3]),
-        f"q={words[1700]} (rare word, page)": TicketFilters(text=words[1700]),
-        "q=SR-2026-04242 (reference, page)": TicketFilters(text="SR-2026-04242"),
+        "tag=vip": TicketFilters(tags=("vip",)),
+        f"q={words[3]} (common word)": TicketFilters(text=words[3]),
+        f"q={words[200]} (middling word)": TicketFilters(text=words[200]),
+        f"q={words[1700]} (rare word)": TicketFilters(text=words[1700]),
+        "q=SR-2026-04242 (reference)": TicketFilters(text="SR-2026-04242"),
     }
     out: list[str] = []
     async with engine.connect() as conn:
+        await conn.execute(text("SET jit = off"))
         for title, filters in shown.items():
-            conditions = list_conditions(actor, filters)
-            assert conditions is not None
-            page = q.page_statement(
-                actor.tenant_id, conditions, descending=True, after=None, limit=51
+            where = list_conditions(actor, filters)
+            assert where is not None
+            for n, alternative in enumerate(where.any_of or [None]):
+                extra = [] if alternative is None else [alternative]
+                page = q.page_statement(
+                    actor.tenant_id,
+                    [*where.every, *extra],
+                    descending=True,
+                    after=None,
+                    limit=51,
+                )
+                lines = await q.explain(conn, page, "ANALYZE, BUFFERS")
+                out += [f"-- {title}: page, branch {n + 1}", *lines, ""]
+            cap = SEARCH_TOTAL_EXACT_UP_TO if where.any_of else TOTAL_EXACT_UP_TO
+            count = q.count_statement(
+                actor.tenant_id, where.every, cap + 1, where.any_of
             )
-            lines = await q.explain(conn, page, "ANALYZE, BUFFERS")
-            out += [f"-- {title}", *lines, ""]
-        conditions = list_conditions(
-            actor, TicketFilters(statuses=(TicketStatus.OPEN,))
-        )
-        assert conditions is not None
-        count = q.count_statement(actor.tenant_id, conditions, TOTAL_EXACT_UP_TO + 1)
-        out += [
-            "-- status=open (capped count)",
-            *await q.explain(conn, count, "ANALYZE, BUFFERS"),
-            "",
-        ]
+            lines = await q.explain(conn, count, "ANALYZE, BUFFERS")
+            out += [f"-- {title}: capped count", *lines, ""]
     await engine.dispose()
     return "\n".join(out)
 

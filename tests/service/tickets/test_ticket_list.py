@@ -191,11 +191,12 @@ async def test_the_planner_estimates_a_total_with_every_kind_of_filter(
         assigned_to_me=True,
         text="estimate",
     )
-    conditions = list_conditions(actor, filters)
-    assert conditions is not None
+    where = list_conditions(actor, filters)
+    assert where is not None
 
     async with engine.connect() as conn:
-        estimate = await TicketQueries(conn).estimate(desk.tenant, conditions)
+        queries = TicketQueries(conn)
+        estimate = await queries.estimate(desk.tenant, where.every, where.any_of)
 
     assert isinstance(estimate, int)
     assert estimate >= 0

@@ -181,8 +181,9 @@ class TicketRead(BaseModel):
 class TicketPage(BaseModel):
     """A page of the Requests list.
 
-    ``total`` counts every match exactly up to ``TOTAL_EXACT_UP_TO``; beyond, it is
-    PostgreSQL's estimate and ``total_exact`` is false.
+    ``total`` counts every match exactly up to ``TOTAL_EXACT_UP_TO`` (with ``q``,
+    ``SEARCH_TOTAL_EXACT_UP_TO``); beyond, it is PostgreSQL's estimate and
+    ``total_exact`` is false.
     """
 
     items: list[TicketRead]
@@ -193,6 +194,7 @@ class TicketPage(BaseModel):
 
 
 TOTAL_EXACT_UP_TO = 10_000
+SEARCH_TOTAL_EXACT_UP_TO = 1_000
 
 
 class AuditEntryRead(BaseModel):

@@ -22,7 +22,9 @@ from desk_tickets.domain.model import REFERENCE_PREFIX
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 TICKET_COLUMNS = [
-    c.name for c in tickets.c if c.name not in ("reference", "deleted_at")
+    c.name
+    for c in tickets.c
+    if c.name not in ("reference", "deleted_at", "search_document")
 ]
 
 

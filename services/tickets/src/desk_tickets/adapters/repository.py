@@ -70,7 +70,7 @@ def ticket_from_row(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket
     )
 
 
-READ_COLUMNS = [c for c in tickets.c if c.name != "deleted_at"]
+READ_COLUMNS = [c for c in tickets.c if c.name not in ("deleted_at", "search_document")]
 
 
 class TicketRepository:

@@ -7,7 +7,7 @@ indexes; ``docs/triage.md`` shows the plans it picks.
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,14 +15,12 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
-    cast,
     exists,
     func,
-    literal,
     or_,
     select,
+    text,
     tuple_,
     union,
 )
@@ -37,7 +35,6 @@ from desk_tickets.adapters.tables import (
     COMMENT_DOCUMENT,
     SIMPLE,
     TICKET_DOCUMENT,
-    team_members,
     ticket_assignees,
     ticket_comments,
     tickets,
@@ -60,57 +57,47 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def matching_ids(tenant_id: str, text: str) -> Select[Any] | None:
-    """Ids of the tenant's live tickets that ``text`` finds: words (as prefixes) of
-    the subject, description or public comments; part of the reference or subject."""
+def text_matches(tenant_id: str, text: str) -> list[ColumnElement[bool]]:
+    """Conditions on ``tickets``, any of which finds a ticket for ``text``: its words
+    (as prefixes) in the subject and description, or in a public comment; or the
+    text inside the reference or subject. None when ``text`` has nothing to find.
+
+    The ticket's own fields are one condition, which the planner can serve either
+    by walking the newest tickets and testing the stored document, or from the
+    GIN indexes; the comments are the other, as their own branch of the query.
+    """
     t, c = tickets, ticket_comments
-    parts: list[Select[Any]] = []
+    own: list[ColumnElement[bool]] = []
+    found: list[ColumnElement[bool]] = []
     query = prefix_query(text)
     if query is not None:
         tsquery = func.to_tsquery(SIMPLE, query)
-        parts.append(
-            select(t.c.id).where(
-                t.c.tenant_id == tenant_id,
-                t.c.deleted_at.is_(None),
-                TICKET_DOCUMENT.op("@@")(tsquery),
-            )
+        own.append(TICKET_DOCUMENT.op("@@")(tsquery))
+        commented = select(c.c.ticket_id).where(
+            c.c.tenant_id == tenant_id,
+            ~c.c.internal,
+            c.c.deleted_at.is_(None),
+            COMMENT_DOCUMENT.op("@@")(tsquery),
         )
-        parts.append(
-            select(c.c.ticket_id).where(
-                c.c.tenant_id == tenant_id,
-                ~c.c.internal,
-                c.c.deleted_at.is_(None),
-                COMMENT_DOCUMENT.op("@@")(tsquery),
-            )
-        )
+        found.append(t.c.id.in_(commented))
     fragment = text.strip()
     if len(fragment) >= MIN_FRAGMENT:
         like = _like(fragment)
-        parts.append(
-            select(t.c.id).where(
-                t.c.tenant_id == tenant_id,
-                t.c.deleted_at.is_(None),
-                or_(t.c.reference.ilike(like), t.c.subject.ilike(like)),
-            )
-        )
-    if not parts:
-        return None
-    return select(union(*parts).subquery().c[0])
+        own += [t.c.reference.ilike(like), t.c.subject.ilike(like)]
+    if own:
+        found.insert(0, or_(*own))
+    return found
 
 
-def assigned_to(tenant_id: str, user_id: str) -> ColumnElement[bool]:
-    """Assigned to the user, or to a team the user is a member of."""
-    a, m = ticket_assignees, team_members
-    my_teams = select(cast(m.c.team_id, String)).where(
-        m.c.tenant_id == tenant_id, m.c.user_id == user_id
-    )
-    return exists().where(
-        a.c.ticket_id == tickets.c.id,
-        or_(
-            and_(a.c.kind == "user", a.c.assignee_id == user_id),
-            and_(a.c.kind == "team", a.c.assignee_id.in_(my_teams)),
-        ),
-    )
+def assigned_to(user_id: str, team_ids: Iterable[str]) -> ColumnElement[bool]:
+    """Assigned to the user or to one of the teams (ids given, so that the index
+    on assignees is searched for exactly these)."""
+    a = ticket_assignees
+    who = [and_(a.c.kind == "user", a.c.assignee_id == user_id)]
+    teams = sorted(team_ids)
+    if teams:
+        who.append(and_(a.c.kind == "team", a.c.assignee_id.in_(teams)))
+    return exists().where(a.c.ticket_id == tickets.c.id, or_(*who))
 
 
 def unassigned() -> ColumnElement[bool]:
@@ -139,13 +126,29 @@ def page_statement(
     return statement.order_by(*order).limit(limit)
 
 
+def matches_statement(
+    tenant_id: str,
+    conditions: Sequence[ColumnElement[bool]],
+    any_of: Sequence[ColumnElement[bool]] = (),
+) -> Select[Any]:
+    """Ids of the matches: every condition, and any one of ``any_of``."""
+    if not any_of:
+        return select(tickets.c.id).where(*_base(tenant_id), *conditions)
+    branches = [
+        select(tickets.c.id).where(*_base(tenant_id), *conditions, alternative)
+        for alternative in any_of
+    ]
+    return select(union(*branches).subquery().c[0])
+
+
 def count_statement(
-    tenant_id: str, conditions: Sequence[ColumnElement[bool]], cap: int
+    tenant_id: str,
+    conditions: Sequence[ColumnElement[bool]],
+    cap: int,
+    any_of: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Any]:
     """The number of matches, counting no further than ``cap``."""
-    matches = (
-        select(literal(1)).where(*_base(tenant_id), *conditions).limit(cap).subquery()
-    )
+    matches = matches_statement(tenant_id, conditions, any_of).limit(cap).subquery()
     return select(func.count()).select_from(matches)
 
 
@@ -167,6 +170,12 @@ class TicketQueries:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
+    async def without_jit(self) -> None:
+        """Turn JIT compilation off for this transaction: on a large tenant the
+        planner's costs pass ``jit_above_cost`` and compiling takes longer than
+        the few milliseconds these queries run."""
+        await self._conn.execute(text("SET LOCAL jit = off"))
+
     async def page(
         self,
         tenant_id: str,
@@ -175,25 +184,48 @@ class TicketQueries:
         descending: bool,
         after: Key | None,
         limit: int,
+        any_of: Sequence[ColumnElement[bool]] = (),
     ) -> list[Ticket]:
-        statement = page_statement(
-            tenant_id, conditions, descending=descending, after=after, limit=limit
-        )
-        rows = (await self._conn.execute(statement)).all()
+        """A page of the tickets meeting every condition and, if given, any one of
+        ``any_of``: one ordered branch per alternative, merged here."""
+        rows: dict[uuid.UUID, Any] = {}
+        branches: list[list[ColumnElement[bool]]] = [[a] for a in any_of] or [[]]
+        for extra in branches:
+            statement = page_statement(
+                tenant_id,
+                [*conditions, *extra],
+                descending=descending,
+                after=after,
+                limit=limit,
+            )
+            rows |= {r.id: r for r in (await self._conn.execute(statement)).all()}
+        ordered = sorted(
+            rows.values(), key=lambda r: (r.created_at, r.id), reverse=descending
+        )[:limit]
+        return await self._tickets(ordered)
+
+    async def _tickets(self, rows: list[Any]) -> list[Ticket]:
         assignees = await TicketRepository(self._conn).assignees(r.id for r in rows)
         return [ticket_from_row(r, assignees[r.id]) for r in rows]
 
     async def count_up_to(
-        self, tenant_id: str, conditions: Sequence[ColumnElement[bool]], cap: int
+        self,
+        tenant_id: str,
+        conditions: Sequence[ColumnElement[bool]],
+        cap: int,
+        any_of: Sequence[ColumnElement[bool]] = (),
     ) -> int:
-        statement = count_statement(tenant_id, conditions, cap)
+        statement = count_statement(tenant_id, conditions, cap, any_of)
         return int((await self._conn.execute(statement)).scalar_one())
 
     async def estimate(
-        self, tenant_id: str, conditions: Sequence[ColumnElement[bool]]
+        self,
+        tenant_id: str,
+        conditions: Sequence[ColumnElement[bool]],
+        any_of: Sequence[ColumnElement[bool]] = (),
     ) -> int:
         """The planner's estimate of the number of matches (no rows are read)."""
-        statement = select(tickets.c.id).where(*_base(tenant_id), *conditions)
+        statement = matches_statement(tenant_id, conditions, any_of)
         (plan,) = await explain(self._conn, statement)
         # SQLAlchemy's asyncpg connections decode json; a bare one would not.
         document = orjson.loads(plan) if isinstance(plan, str) else plan

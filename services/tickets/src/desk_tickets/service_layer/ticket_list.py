@@ -2,8 +2,9 @@
 
 A cursor names the ticket a page ends (or starts) at and the way to go from it, so
 pages stay stable while tickets are added. ``total`` is exact up to
-``TOTAL_EXACT_UP_TO`` matches; past that counting every row costs more than the
-page itself, so the planner's estimate stands in and ``total_exact`` is false.
+``TOTAL_EXACT_UP_TO`` matches (``SEARCH_TOTAL_EXACT_UP_TO`` with a text search);
+past that counting every row costs more than the page itself, so the planner's
+estimate stands in and ``total_exact`` is false.
 """
 
 import base64
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from helpdesk_contracts.api.tickets import TOTAL_EXACT_UP_TO
+from helpdesk_contracts.api.tickets import SEARCH_TOTAL_EXACT_UP_TO, TOTAL_EXACT_UP_TO
 from helpdesk_contracts.vocabulary import Priority, TicketStatus
 from sqlalchemy import Text, cast
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -23,6 +24,7 @@ from desk_tickets.domain import access, tags
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import Forbidden, InvalidField
 from desk_tickets.domain.model import Ticket
+from desk_tickets.service_layer.teams import with_teams
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 Way = Literal["after", "before"]
@@ -59,9 +61,6 @@ async def list_tickets(
 ) -> TicketPage:
     if not actor.is_requester and not access.can_view_any(actor):
         raise Forbidden("viewing tickets needs a support:request:update permission")
-    conditions = list_conditions(actor, filters)
-    if conditions is None:
-        return TicketPage([], None, None, 0, True)
     way: Way = "after"
     key: tuple[datetime, uuid.UUID] | None = None
     if cursor:
@@ -69,14 +68,21 @@ async def list_tickets(
     # Going back means walking the other way from the cursor, then turning round.
     descending = filters.newest_first == (way == "after")
     async with uow:
+        if filters.assigned_to_me:
+            actor = await with_teams(uow, actor)
+        where = list_conditions(actor, filters)
+        if where is None:
+            return TicketPage([], None, None, 0, True)
+        await uow.ticket_queries.without_jit()
         found = await uow.ticket_queries.page(
             actor.tenant_id,
-            conditions,
+            where.every,
             descending=descending,
             after=key,
             limit=limit + 1,
+            any_of=where.any_of,
         )
-        total, exact = await _total(uow, actor.tenant_id, conditions)
+        total, exact = await _total(uow, actor.tenant_id, where)
     more = len(found) > limit
     items = found[:limit] if way == "after" else found[:limit][::-1]
     return _page(items, way, more, cursor is not None, total, exact)
@@ -98,19 +104,26 @@ def _page(
     )
 
 
-async def _total(
-    uow: UnitOfWork, tenant_id: str, conditions: list[Any]
-) -> tuple[int, bool]:
-    counted = await uow.ticket_queries.count_up_to(
-        tenant_id, conditions, TOTAL_EXACT_UP_TO + 1
-    )
-    if counted <= TOTAL_EXACT_UP_TO:
+@dataclass(frozen=True)
+class Where:
+    """Conditions a listed ticket meets: every one of ``every``, and one of
+    ``any_of`` when there are some (the ways a text search can find it)."""
+
+    every: list[Any]
+    any_of: list[Any]
+
+
+async def _total(uow: UnitOfWork, tenant_id: str, where: Where) -> tuple[int, bool]:
+    cap = SEARCH_TOTAL_EXACT_UP_TO if where.any_of else TOTAL_EXACT_UP_TO
+    queries = uow.ticket_queries
+    counted = await queries.count_up_to(tenant_id, where.every, cap + 1, where.any_of)
+    if counted <= cap:
         return counted, True
-    estimate = await uow.ticket_queries.estimate(tenant_id, conditions)
+    estimate = await queries.estimate(tenant_id, where.every, where.any_of)
     return max(estimate, counted), False
 
 
-def list_conditions(actor: Actor, filters: TicketFilters) -> list[Any] | None:
+def list_conditions(actor: Actor, filters: TicketFilters) -> Where | None:
     """The SQL conditions of the filters; None when nothing can match."""
     conditions: list[Any] = []
     if actor.is_requester:
@@ -129,15 +142,15 @@ def list_conditions(actor: Actor, filters: TicketFilters) -> list[Any] | None:
         wanted = sorted({tags.normalise(each, "tag") for each in filters.tags})
         conditions.append(t.c.tags.op("@>")(cast(wanted, ARRAY(Text))))
     if filters.assigned_to_me:
-        conditions.append(q.assigned_to(actor.tenant_id, actor.user_id))
+        conditions.append(q.assigned_to(actor.user_id, actor.team_ids))
     if filters.unassigned:
         conditions.append(q.unassigned())
+    any_of: list[Any] = []
     if filters.text is not None and filters.text.strip():
-        found = q.matching_ids(actor.tenant_id, filters.text)
-        if found is None:
+        any_of = q.text_matches(actor.tenant_id, filters.text)
+        if not any_of:
             return None
-        conditions.append(t.c.id.in_(found))
-    return conditions
+    return Where(conditions, any_of)
 
 
 def encode_cursor(way: Way, ticket: Ticket) -> str:
