@@ -25,11 +25,13 @@ from desk_infra.telemetry import configure_tracing
 from helpdesk_contracts import Envelope, EventData
 from helpdesk_contracts.mail.v1 import MailReceived
 from helpdesk_contracts.routing import queue_name
+from helpdesk_contracts.sla.v1 import SlaBreached, SlaWarning
 
 from desk_tickets.adapters import tables
 from desk_tickets.config import SERVICE, TicketsSettings
 from desk_tickets.entrypoints.main import migrate
 from desk_tickets.service_layer.mail_intake import MailUnitOfWork, take_in_mail
+from desk_tickets.service_layer.sla_actions import SlaUnitOfWork, apply_sla_point
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def consumers(runtime: Runtime) -> list[Consumer]:
 
         return handler
 
+    async def on_sla_point(event: Envelope[Any]) -> None:
+        await apply_sla_point(SlaUnitOfWork(runtime.engine, outbox), event)
+
     return [
         Consumer(
             ConsumerSpec(
@@ -59,6 +64,13 @@ def consumers(runtime: Runtime) -> list[Consumer]:
                 bindings=(MailReceived.routing_key(),),
             ),
             {MailReceived: with_mail_unit(take_in_mail)},
+        ),
+        Consumer(
+            ConsumerSpec(
+                queue=queue_name(SERVICE, "sla"),
+                bindings=(SlaWarning.routing_key(), SlaBreached.routing_key()),
+            ),
+            {SlaWarning: on_sla_point, SlaBreached: on_sla_point},
         ),
     ]
 
