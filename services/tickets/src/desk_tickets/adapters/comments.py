@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk_contracts.vocabulary import ActorKind, TicketChannel
-from sqlalchemy import Row, func, or_, select, tuple_, update
+from sqlalchemy import ARRAY, Row, Text, any_, cast, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -189,7 +189,11 @@ class CommentRepository:
             directory.c.tenant_id == tenant_id,
             directory.c.kind == "users",
             directory.c.active.is_(True),
-            or_(directory.c.id.in_(wanted), func.lower(directory.c.name).in_(folded)),
+            # = ANY(array) rather than IN: the statement then compiles once.
+            or_(
+                directory.c.id == any_(cast(wanted, ARRAY(Text))),
+                func.lower(directory.c.name) == any_(cast(folded, ARRAY(Text))),
+            ),
         )
         rows = await self._conn.execute(statement)
         return [MentionedUser(id=r.id, name=r.name) for r in rows]
