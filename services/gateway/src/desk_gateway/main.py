@@ -28,6 +28,7 @@ from desk_gateway.routes import (
     settings,
     sla,
     teams,
+    ticket_sla,
     ticket_work,
     tickets,
 )
@@ -100,6 +101,7 @@ def create_app(config: GatewaySettings | None = None) -> FastAPI:
         inbox,
         mail,
         sla,
+        ticket_sla,
         teams,
     ):
         app.include_router(module.router)

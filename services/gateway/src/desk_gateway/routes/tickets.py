@@ -19,7 +19,8 @@ from helpdesk_contracts.permissions import Permission
 
 from desk_gateway.auth import Principal
 from desk_gateway.guards import TicketWorker, requires
-from desk_gateway.routes.deps import Tickets
+from desk_gateway.routes.deps import Sla, Tickets
+from desk_gateway.routes.ticket_sla import TicketDetail, ticket_with_banner
 
 router = APIRouter(
     prefix="/v1/tickets",
@@ -74,12 +75,13 @@ async def get_ticket_by_reference(
     return await tickets.forward("GET", f"/v1/tickets/by-reference/{reference}", who)
 
 
-@router.get("/{ticket_id}", response_model=TicketRead, responses=PROBLEMS)
+@router.get("/{ticket_id}", response_model=TicketDetail, responses=PROBLEMS)
 async def get_ticket(
-    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets, sla: Sla
 ) -> Response:
-    """The ticket, with an ``ETag`` to send back as ``If-Match`` when changing it."""
-    return await tickets.forward("GET", f"/v1/tickets/{ticket_id}", who)
+    """The ticket, with an ``ETag`` to send back as ``If-Match`` when changing it,
+    and for operators its SLA banner (``sla``)."""
+    return await ticket_with_banner(ticket_id, who, tickets, sla)
 
 
 @router.patch(

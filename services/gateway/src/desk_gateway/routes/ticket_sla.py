@@ -1,0 +1,115 @@
+"""A ticket's SLA clocks: the banner, and attaching or detaching a definition.
+
+The tickets service decides who may see a ticket, so each route reads the
+ticket there first and only then asks the SLA service about its clocks.
+"""
+
+import asyncio
+import logging
+import uuid
+from typing import Annotated, Any
+
+import orjson
+from desk_infra.problems import Problem, problem_responses
+from fastapi import APIRouter, Depends, Response
+from helpdesk_contracts.api.sla import ClockAttach, TicketClocks
+from helpdesk_contracts.api.tickets import TicketRead
+from helpdesk_contracts.permissions import Permission
+
+from desk_gateway.auth import Principal
+from desk_gateway.guards import TicketWorker, requires
+from desk_gateway.routes.deps import Sla, Tickets
+from desk_gateway.upstream import PASSED_HEADERS, Upstream
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(
+    prefix="/v1/tickets",
+    tags=["sla"],
+    responses=problem_responses(401, 403, 404, 422, 502, 503, 504),
+)
+
+SlaAttacher = Annotated[Principal, Depends(requires(Permission.SLA_ATTACH))]
+
+
+class TicketDetail(TicketRead):
+    """A ticket with its SLA banner (operators only; ``null`` when unavailable)."""
+
+    sla: TicketClocks | None = None
+
+
+async def _visible(tickets: Upstream, ticket_id: uuid.UUID, who: Principal) -> None:
+    """Raise the tickets service's own answer unless the caller may see the ticket."""
+    answer = await tickets.call("GET", f"/v1/tickets/{ticket_id}", who)
+    if answer.status != 200:
+        raise Problem(answer.status, answer.json().get("detail", "not visible"))
+
+
+@router.get("/{ticket_id}/sla", response_model=TicketClocks)
+async def ticket_clocks(
+    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets, sla: Sla
+) -> Response:
+    """The ticket's clocks: state, colour, due instants and business time left."""
+    await _visible(tickets, ticket_id, who)
+    return await sla.forward("GET", f"/v1/tickets/{ticket_id}/sla", who)
+
+
+@router.post("/{ticket_id}/sla", response_model=TicketClocks, status_code=201)
+async def attach_clock(
+    ticket_id: uuid.UUID,
+    body: ClockAttach,
+    who: SlaAttacher,
+    tickets: Tickets,
+    sla: Sla,
+) -> Response:
+    """Attach a definition by hand (``support:sla:attach``); topic changes keep it."""
+    await _visible(tickets, ticket_id, who)
+    return await sla.forward(
+        "POST",
+        f"/v1/tickets/{ticket_id}/sla",
+        who,
+        json_body=body.model_dump_json().encode(),
+    )
+
+
+@router.delete("/{ticket_id}/sla/{clock_id}", status_code=204)
+async def detach_clock(
+    ticket_id: uuid.UUID,
+    clock_id: uuid.UUID,
+    who: SlaAttacher,
+    tickets: Tickets,
+    sla: Sla,
+) -> Response:
+    await _visible(tickets, ticket_id, who)
+    return await sla.forward("DELETE", f"/v1/tickets/{ticket_id}/sla/{clock_id}", who)
+
+
+async def ticket_with_banner(
+    ticket_id: uuid.UUID, who: Principal, tickets: Tickets, sla: Sla
+) -> Response:
+    """The ticket as the tickets service answers it, plus ``sla`` for operators.
+
+    Both services are asked at once; the banner is only added when the ticket
+    answer is a success. An SLA service that fails leaves ``sla`` null rather
+    than failing the ticket.
+    """
+    path = f"/v1/tickets/{ticket_id}"
+    if who.is_requester:
+        return await tickets.forward("GET", path, who)
+    ticket_call = tickets.call("GET", path, who)
+    sla_call = sla.call("GET", f"{path}/sla", who)
+    ticket, clocks = await asyncio.gather(ticket_call, sla_call, return_exceptions=True)
+    if isinstance(ticket, BaseException):
+        raise ticket
+    if ticket.status >= 500:
+        raise Problem(502, "the tickets service failed to answer the request")
+    kept = {k: v for k, v in ticket.headers.items() if k in PASSED_HEADERS}
+    if ticket.status != 200:
+        return Response(ticket.body, status_code=ticket.status, headers=kept)
+    document: dict[str, Any] = ticket.json()
+    if isinstance(clocks, BaseException) or clocks.status != 200:
+        log.warning("no SLA banner for %s: %r", ticket_id, clocks)
+        document["sla"] = None
+    else:
+        document["sla"] = clocks.json()
+    return Response(orjson.dumps(document), status_code=200, headers=kept)
