@@ -20,6 +20,7 @@ SECRET = "e2e-secret-not-for-production-use-0123456789"
 DATABASE = "desk_tickets_e2e"
 SLA_DATABASE = "desk_sla_e2e"
 MAIL_DATABASE = "desk_mail_e2e"
+NOTIFICATIONS_DATABASE = "desk_notifications_e2e"
 BLOBS = ROOT / "var" / "e2e-blobs"
 
 
@@ -32,6 +33,8 @@ class Desk:
     tickets: str
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     smtp_port: int = 0
+    outbound_smtp_port: int = 0
+    """Where the notification workers send mail (tests listen there)."""
 
     def start(self, name: str, command: str, ready_url: str | None = None) -> None:
         with (ROOT / "var" / f"e2e-{name}.log").open("ab") as log:
@@ -83,6 +86,7 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
     (ROOT / "var").mkdir(exist_ok=True)
     tickets_port, gateway_port, sla_port = free_port(), free_port(), free_port()
     mail_port, smtp_port = free_port(), free_port()
+    notifications_port, outbound_smtp_port = free_port(), free_port()
     env = {
         **os.environ,
         "DESK_PG_URL": servers["pg"],
@@ -102,12 +106,18 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         "DESK_MAIL_PORT": str(mail_port),
         "DESK_MAIL_SMTP_PORT": str(smtp_port),
         "DESK_MAIL_URL": f"http://127.0.0.1:{mail_port}",
+        "DESK_NOTIFICATIONS_DATABASE": NOTIFICATIONS_DATABASE,
+        "DESK_NOTIFICATIONS_PORT": str(notifications_port),
+        "DESK_NOTIFICATIONS_URL": f"http://127.0.0.1:{notifications_port}",
+        "DESK_SMTP_PORT": str(outbound_smtp_port),
+        "DESK_SMTP_TIMEOUT": "2",
     }
     running = Desk(
         env,
         f"http://127.0.0.1:{gateway_port}",
         f"http://127.0.0.1:{tickets_port}",
         smtp_port=smtp_port,
+        outbound_smtp_port=outbound_smtp_port,
     )
     running.cli("migrate")
     try:
@@ -117,6 +127,12 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         running.start("mail", "desk-mail-ingest", f"{env['DESK_MAIL_URL']}/readyz")
         running.start("mail-relay", "desk-mail-relay")
         running.start("sla", "desk-sla", f"{env['DESK_SLA_URL']}/readyz")
+        running.start(
+            "notifications",
+            "desk-notifications",
+            f"{env['DESK_NOTIFICATIONS_URL']}/readyz",
+        )
+        running.start("notifications-worker", "desk-notifications-worker")
         running.start("gateway", "desk-gateway", f"{running.gateway}/readyz")
         yield running
     finally:
