@@ -1,17 +1,23 @@
 """Outbound mail: reference in the subject, desk Message-IDs, threading, loop guards."""
 
 from email import message_from_bytes, policy
-from email.message import Message as Parsed
+from email.message import EmailMessage
 
 from desk_notifications.domain.mail import build_email, root_message_id
-from desk_notifications.domain.model import Message, NoticeKind
+from desk_notifications.domain.model import Message, NoticeKind, Recipient
 from helpdesk_contracts.mail.threading import is_desk_message_id, ticket_of
 
-from tests.unit.notifications.builders import REFERENCE, TICKET, person
+from tests.unit.notifications.builders import REFERENCE, TICKET
 
 
-def email_of(automatic: bool = True, title: str = "SLA breached: Printer") -> Parsed:
-    message = Message(person("olga"), NoticeKind.SLA_BREACH, title, "Body", automatic)
+def email_of(
+    automatic: bool = True,
+    title: str = "SLA breached: Printer",
+    body: str = "Body",
+    name: str = "Olga",
+) -> EmailMessage:
+    someone = Recipient("olga", name, "olga@example.com")
+    message = Message(someone, NoticeKind.SLA_BREACH, title, body, automatic)
     built = build_email(
         message,
         ticket_id=TICKET,
@@ -19,7 +25,9 @@ def email_of(automatic: bool = True, title: str = "SLA breached: Printer") -> Pa
         sender="Desk <desk@example.com>",
         domain="desk.example.com",
     )
-    return message_from_bytes(built.as_bytes(), policy=policy.default)
+    assert built.sender == "desk@example.com"
+    assert built.recipient == "olga@example.com"
+    return message_from_bytes(built.data, policy=policy.default)
 
 
 def test_the_subject_carries_the_reference() -> None:
@@ -47,3 +55,16 @@ def test_automatic_mail_says_so_and_asks_for_no_autoreply() -> None:
     assert reply["Auto-Submitted"] is None
     assert automatic["X-Auto-Response-Suppress"] == "All"
     assert reply["X-Auto-Response-Suppress"] == "All"
+
+
+def test_non_ascii_text_survives_and_no_header_can_be_injected() -> None:
+    email = email_of(
+        title="Zähler defekt\r\nBcc: evil@example.com",
+        body="Grüße,\nLöwe",
+        name="Jürgen Łukasz",
+    )
+
+    assert email["Subject"] == "[SR-2026-0042] Zähler defekt Bcc: evil@example.com"
+    assert email["Bcc"] is None
+    assert email["To"].addresses[0].display_name == "Jürgen Łukasz"
+    assert email.get_content() == "Grüße,\nLöwe"

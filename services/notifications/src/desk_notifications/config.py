@@ -10,6 +10,9 @@ SERVICE = "notifications"
 class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore")
 
+    db_pool_size: int = 8
+    """Connections per process (as many again in bursts): a delivery holds one only
+    for two short transactions, never while a mail server is talked to."""
     notifications_database: str = "desk_notifications"
     notifications_host: str = "127.0.0.1"
     notifications_port: int = 8103

@@ -7,12 +7,12 @@ so a slow server delays only the sends waiting on it, never the whole worker.
 
 import asyncio
 import logging
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from desk_notifications.config import NotificationsSettings
 from desk_notifications.domain.errors import DeliveryFailed
+from desk_notifications.domain.mail import OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class SmtpMailer:
             timeout=self._timeout,
         )
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingMail) -> None:
         """Send ``message`` within the deadline, or raise ``DeliveryFailed``."""
         async with self._slots:
             client = self._idle.get_nowait() if not self._idle.empty() else None
@@ -64,14 +64,14 @@ class SmtpMailer:
             self._idle.put_nowait(client)
 
     async def _send(
-        self, client: aiosmtplib.SMTP | None, message: EmailMessage
+        self, client: aiosmtplib.SMTP | None, message: OutgoingMail
     ) -> aiosmtplib.SMTP:
         client = client or self._client()
         try:
             async with asyncio.timeout(self._timeout):
                 if not client.is_connected:
                     await client.connect()
-                await client.send_message(message)
+                await client.sendmail(message.sender, [message.recipient], message.data)
         except aiosmtplib.SMTPServerDisconnected:
             client.close()
             raise

@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 from desk_infra.templates import TemplateError, render_template
@@ -28,13 +27,13 @@ from desk_notifications.domain.errors import (
     DeliveryInProgress,
     TemplateFailed,
 )
-from desk_notifications.domain.mail import build_email
+from desk_notifications.domain.mail import OutgoingMail, build_email
 from desk_notifications.domain.model import Audience, EventNotices, Message, Recipient
 
 log = logging.getLogger(__name__)
 
 Resolve = Callable[[str, Audience], Awaitable[list[Recipient]]]
-Send = Callable[[EmailMessage], Awaitable[None]]
+Send = Callable[[OutgoingMail], Awaitable[None]]
 
 
 def render(source: str, variables: Mapping[str, Any]) -> str:
