@@ -1,9 +1,20 @@
 """Comments: replies and internal notes, mentions, deletion, audit and events."""
 
+import uuid
 from typing import Any
+
+from desk_infra.db import create_engine
+from desk_infra.outbox import Outbox
+from desk_tickets.adapters import tables
+from desk_tickets.config import TicketsSettings
+from desk_tickets.domain.access import Actor
+from desk_tickets.service_layer.comments import add_comment
+from desk_tickets.service_layer.unit_of_work import UnitOfWork
+from helpdesk_contracts.vocabulary import ActorKind
 
 from tests.service.tickets.conftest import Caller
 from tests.service.tickets.conversation import (
+    STAFF,
     conversation_events,
     outsider,
     requester,
@@ -233,3 +244,22 @@ async def test_the_thread_pages_with_a_cursor(desk: Caller) -> None:
     assert [c["id"] for c in first["items"] + second["items"]] == posted[:4]
     assert [c["id"] for c in newest["items"]] == posted[:-3:-1]
     assert first["total"] == 5
+
+
+async def test_a_comment_id_given_twice_posts_once(
+    tickets_settings: TicketsSettings, desk: Caller
+) -> None:
+    engine = create_engine(tickets_settings, tickets_settings.tickets_database)
+    uow = UnitOfWork(engine, Outbox(tables.outbox))
+    actor = Actor(desk.tenant, "alice", ActorKind.OPERATOR, frozenset(STAFF))
+    ticket = await _rita_ticket(desk)
+    ticket_id, comment_id = uuid.UUID(ticket["id"]), uuid.uuid4()
+
+    first = await add_comment(uow, actor, ticket_id, "Hello", comment_id=comment_id)
+    again = await add_comment(uow, actor, ticket_id, "Hello", comment_id=comment_id)
+    await engine.dispose()
+
+    assert again == first
+    assert (await _listed(staff(desk), ticket))["total"] == 1
+    audit = (await staff(desk).get(f"/v1/tickets/{ticket['id']}/audit")).json()
+    assert [e["action"] for e in audit["items"]].count("comment_added") == 1
