@@ -6,6 +6,7 @@ accepted, its ``mail.received.v1`` event in the outbox. A caller that gets no
 exception may tell the sender the message is safe; nothing is dropped unrecorded.
 """
 
+import asyncio
 import logging
 import time
 import uuid
@@ -224,21 +225,28 @@ class MailIntake:
     async def _store_parts(
         self, mail: parsing.ParsedMail, mailbox: Mailbox, mail_id: uuid.UUID
     ) -> list[MailAttachment]:
-        stored = []
-        for number, part in enumerate(mail.parts, start=1):
-            key = f"mail/{mailbox.id}/{mail_id}/part-{number}"
-            await self._put(key, part.data)
-            stored.append(
-                MailAttachment(
-                    blob_key=key,
-                    filename=part.filename,
-                    content_type=part.content_type,
-                    size=len(part.data),
-                    inline=part.inline,
-                    content_id=part.content_id,
-                )
+        """Store every part at once: each write waits on its own fsync."""
+        keys = [
+            f"mail/{mailbox.id}/{mail_id}/part-{number}"
+            for number in range(1, len(mail.parts) + 1)
+        ]
+        await asyncio.gather(
+            *(
+                self._put(key, part.data)
+                for key, part in zip(keys, mail.parts, strict=True)
             )
-        return stored
+        )
+        return [
+            MailAttachment(
+                blob_key=key,
+                filename=part.filename,
+                content_type=part.content_type,
+                size=len(part.data),
+                inline=part.inline,
+                content_id=part.content_id,
+            )
+            for key, part in zip(keys, mail.parts, strict=True)
+        ]
 
     # --- storage ----------------------------------------------------------------
 
