@@ -111,6 +111,9 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         "DESK_NOTIFICATIONS_URL": f"http://127.0.0.1:{notifications_port}",
         "DESK_SMTP_PORT": str(outbound_smtp_port),
         "DESK_SMTP_TIMEOUT": "2",
+        # A dozen processes share the server's 100 connections.
+        "DESK_DB_POOL_SIZE": "5",
+        "DESK_SLA_IDLE_SECONDS": "0.1",
     }
     running = Desk(
         env,
@@ -127,6 +130,7 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
         running.start("mail", "desk-mail-ingest", f"{env['DESK_MAIL_URL']}/readyz")
         running.start("mail-relay", "desk-mail-relay")
         running.start("sla", "desk-sla", f"{env['DESK_SLA_URL']}/readyz")
+        running.start("sla-worker", "desk-sla-worker")
         running.start(
             "notifications",
             "desk-notifications",
