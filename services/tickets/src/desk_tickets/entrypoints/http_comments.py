@@ -98,12 +98,16 @@ async def add_comment(
     body: CommentCreate,
     unit: UowDep,
     who: ActorDep,
-    response: Response,
-) -> CommentRead:
+) -> Response:
     bind_log_context(ticket_id=str(ticket_id))
     comment = await comments.add_comment(unit, who, ticket_id, body.body, body.internal)
-    response.headers["Location"] = f"/v1/tickets/{ticket_id}/comments/{comment.id}"
-    return comment_read(comment)
+    # Encoded here: FastAPI would validate the model a second time first.
+    return Response(
+        comment_read(comment).model_dump_json(),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/v1/tickets/{ticket_id}/comments/{comment.id}"},
+    )
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)
