@@ -299,6 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "DESK_JWT_SECRET": SECRET,
         "DESK_LOG_LEVEL": "WARNING",
         "DESK_TENANT_CACHE_SECONDS": "30",
+        # As many connections as workers: enough, and kind to a shared server.
+        "DESK_DB_POOL_SIZE": os.environ.get(
+            "DESK_DB_POOL_SIZE", str(options.concurrency)
+        ),
     }
     log = RESULTS / f"comments-{stamp}.desk.log"
     gateway = f"http://127.0.0.1:{gateway_port}"
@@ -341,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "tickets": options.tickets,
             "relay": options.relay,
             "workers": "1 tickets, 1 gateway",
+            "db_pool_size": env["DESK_DB_POOL_SIZE"],
             "client": "aiohttp, one session",
             "code": create_tickets.code_version(),
         },
