@@ -147,26 +147,22 @@ async def send_all(
                     try:
                         await smtp.sendmail("sender@example.com", [to], raw)
                         break
+                    except aiosmtplib.SMTPRecipientsRefused as exc:
+                        if any(not 400 <= e.code < 500 for e in exc.recipients):
+                            raise
                     except aiosmtplib.SMTPResponseException as exc:
                         if not 400 <= exc.code < 500:
                             raise
-                        deferred += 1
-                        await asyncio.sleep(0.5)
+                    deferred += 1
+                    await asyncio.sleep(0.5)
 
     await asyncio.gather(*(session() for _ in range(connections)))
     return time.monotonic(), deferred
 
 
-async def tickets_of(dsn: str, tenant: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM tickets WHERE tenant_id = $1", tenant
-            )
-        )
-    finally:
-        await conn.close()
+async def tickets_of(conn: asyncpg.Connection, tenant: str) -> int:
+    query = "SELECT count(*) FROM tickets WHERE tenant_id = $1"
+    return int(await conn.fetchval(query, tenant))
 
 
 async def measure(
@@ -193,11 +189,15 @@ async def measure(
     began = time.monotonic()
     accepted_at, deferred = await send_all(port, address, messages, options.connections)
     done = 0
-    while time.monotonic() - accepted_at < options.timeout:
-        done = await tickets_of(dsn, tenant)
-        if done >= len(messages):
-            break
-        await asyncio.sleep(0.1)
+    conn = await asyncpg.connect(dsn)
+    try:
+        while time.monotonic() - accepted_at < options.timeout:
+            done = await tickets_of(conn, tenant)
+            if done >= len(messages):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
     finished = time.monotonic()
 
     return {
@@ -236,6 +236,8 @@ def main() -> None:
         "DESK_MAIL_IMAP_ENABLED": "false",
         "DESK_MAIL_RATE_LIMIT": "1000",
         "DESK_BLOB_URL": f"file://{blobs}",
+        # PostgreSQL allows 100 connections for everything on the machine.
+        "DESK_DB_POOL_SIZE": os.environ.get("DESK_DB_POOL_SIZE", "12"),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     mail_api = f"http://127.0.0.1:{ports['mail']}"
