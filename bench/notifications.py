@@ -33,7 +33,7 @@ import uvicorn
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from desk_infra.broker import create_broker, declare_consumer_topology
 from desk_notifications.config import NotificationsSettings
-from desk_notifications.entrypoints.consumers import CONSUMERS
+from desk_notifications.entrypoints.consumers import consumers
 from desk_notifications.entrypoints.main import migrate
 from desk_tickets.config import TicketsSettings
 from desk_tickets.entrypoints.main import create_app
@@ -148,7 +148,7 @@ async def declare_queues(amqp_url: str) -> None:
     broker = create_broker(settings, app_id="bench")
     await broker.connect()
     try:
-        for consumer in CONSUMERS:
+        for consumer in consumers():
             await declare_consumer_topology(broker, consumer.spec)
     finally:
         await broker.stop()
@@ -159,7 +159,7 @@ async def purge_and_queue(amqp_url: str, tenant: str, events: int) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        for consumer in CONSUMERS:
+        for consumer in consumers():
             queue = await channel.get_queue(consumer.spec.queue, ensure=True)
             await queue.purge()
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)

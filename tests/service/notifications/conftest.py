@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 import uvicorn
@@ -21,6 +22,7 @@ from desk_tickets.entrypoints.main import create_app
 from desk_tickets.entrypoints.main import migrate as migrate_tickets
 from helpdesk_contracts import Envelope
 from helpdesk_contracts.envelope import new_event_id
+from helpdesk_contracts.routing import dead_letter_queue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -76,6 +78,7 @@ async def settings(
         smtp_timeout=1.0,
         recipients_cache_seconds=0.0,
         mail_domain="desk.test",
+        notifications_queues=unique("notifications-test"),
     )
     await migrate(settings)
     return settings
@@ -87,6 +90,21 @@ async def worker(settings: NotificationsSettings) -> AsyncIterator[Worker]:
     await running.start()
     yield running
     await running.stop()
+    await delete_queues(running)
+
+
+async def delete_queues(worker: Worker) -> None:
+    """This run's queues: their names are its own, nobody else will use them."""
+    connection = await aio_pika.connect(
+        worker.runtime.settings.amqp_url.get_secret_value()
+    )
+    async with connection:
+        channel = await connection.channel()
+        for consumer in worker.consumers:
+            spec = consumer.spec
+            retries = [queue.name for queue in spec.retry_queues()]
+            for name in (spec.queue, dead_letter_queue(spec.queue), *retries):
+                await channel.queue_delete(name)
 
 
 @pytest.fixture(scope="session")

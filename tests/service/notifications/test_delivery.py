@@ -6,6 +6,7 @@ from typing import Any
 from helpdesk_contracts.sla.v1 import NotifyTargets
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.service.infra.support import eventually
 from tests.service.notifications.conftest import (
     Tenant,
     deliveries,
@@ -122,3 +123,22 @@ async def test_a_slow_mail_server_delays_only_the_mail_it_holds(
     assert sink.to(tenant.email("olga")) == []
     await within(15, lambda: bool(sink.to(tenant.email("olga"))))
     assert len(sink.to(tenant.email("olga"))) == 1
+
+
+async def test_a_broken_template_sends_nothing_and_says_why(
+    tenant: Tenant, sink: Sink, publish: Any, notifications_db: AsyncEngine
+) -> None:
+    broken = sla_point(template="{{ ''.__class__.__mro__ }} {{ ticket.reference }}")
+
+    await publish(for_tenant(broken, tenant))
+
+    async def marked() -> bool:
+        return len(await deliveries(notifications_db, tenant)) == 2
+
+    async with asyncio.timeout(10):
+        await eventually(marked)
+    rows = await deliveries(notifications_db, tenant)
+    assert {r["status"] for r in rows} == {"failed"}
+    assert all(r["error"].startswith("template: ") for r in rows)
+    assert sink.to(tenant.email("olga")) == []
+    assert await inbox_of(notifications_db, tenant, "olga") == []

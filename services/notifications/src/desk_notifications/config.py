@@ -17,6 +17,9 @@ class NotificationsSettings(ServiceSettings):
     notifications_host: str = "127.0.0.1"
     notifications_port: int = 8103
     notifications_workers: int = 1
+    notifications_queues: str = SERVICE
+    """The first part of the workers' queue names (``<this>.sla-breaches``, ...);
+    workers that share it share the work. Tests give each run its own."""
     tickets_url: str = "http://127.0.0.1:8101"
     """Where the worker asks who a user is and who belongs to a team."""
     recipients_cache_seconds: float = 30.0

@@ -26,6 +26,8 @@ class Coalescer(Generic[RequestT, ResultT]):
         self._limit = limit
         self._slots = in_flight
         self._pending: list[tuple[RequestT, asyncio.Future[ResultT]]] = []
+        self._draining: set[asyncio.Task[None]] = set()
+        """Strong references: the loop keeps only weak ones to running tasks."""
 
     async def submit(self, request: RequestT) -> ResultT:
         """The result of ``request``, run with whatever else is waiting."""
@@ -33,7 +35,9 @@ class Coalescer(Generic[RequestT, ResultT]):
         self._pending.append((request, future))
         if self._slots:
             self._slots -= 1
-            asyncio.get_running_loop().create_task(self._drain())
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self._draining.add(task)
+            task.add_done_callback(self._draining.discard)
         return await future
 
     async def _drain(self) -> None:

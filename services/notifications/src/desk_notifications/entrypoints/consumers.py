@@ -34,20 +34,26 @@ class Consumer:
     notices: Callable[[Any], EventNotices]
 
 
-def _consumer(
-    purpose: str, event: type[EventData], notices_of: Callable[[Any], EventNotices]
-) -> Consumer:
-    spec = ConsumerSpec(queue_name(SERVICE, purpose), (event.routing_key(),))
-    return Consumer(spec, envelope_of(event), notices_of)
+def consumers(owner: str = SERVICE) -> tuple[Consumer, ...]:
+    """The queues and what each means; their names start with ``owner``."""
 
+    def consumer(
+        purpose: str,
+        event: type[EventData],
+        notices_of: Callable[[Any], EventNotices],
+    ) -> Consumer:
+        spec = ConsumerSpec(queue_name(owner, purpose), (event.routing_key(),))
+        return Consumer(spec, envelope_of(event), notices_of)
 
-CONSUMERS = (
-    _consumer("sla-warnings", SlaWarning, notices.sla_point_notices),
-    _consumer("sla-breaches", SlaBreached, notices.sla_point_notices),
-    _consumer("ticket-comments", TicketCommentAdded, notices.comment_notices),
-    _consumer("ticket-assignees", TicketAssigneesChanged, notices.assignment_notices),
-    _consumer("ticket-statuses", TicketStatusChanged, notices.status_notices),
-)
+    return (
+        consumer("sla-warnings", SlaWarning, notices.sla_point_notices),
+        consumer("sla-breaches", SlaBreached, notices.sla_point_notices),
+        consumer("ticket-comments", TicketCommentAdded, notices.comment_notices),
+        consumer(
+            "ticket-assignees", TicketAssigneesChanged, notices.assignment_notices
+        ),
+        consumer("ticket-statuses", TicketStatusChanged, notices.status_notices),
+    )
 
 
 def notify_about(consumer: Consumer, deliver: Deliver) -> Handler:

@@ -20,7 +20,7 @@ from desk_notifications.adapters.delivery_log import DeliveryLog
 from desk_notifications.adapters.directory import TicketsDirectory
 from desk_notifications.adapters.smtp import SmtpMailer
 from desk_notifications.config import SERVICE, NotificationsSettings
-from desk_notifications.entrypoints.consumers import CONSUMERS, notify_about
+from desk_notifications.entrypoints.consumers import consumers, notify_about
 from desk_notifications.entrypoints.main import migrate
 from desk_notifications.service_layer.delivery import MailIdentity, Notifier
 
@@ -35,6 +35,7 @@ class Worker:
         self.runtime = Runtime.build(name, settings, settings.notifications_database)
         self.directory = TicketsDirectory(settings)
         self.mailer = SmtpMailer(settings)
+        self.consumers = consumers(settings.notifications_queues)
         domain = settings.mail_domain
         self.notifier = Notifier(
             self.directory.resolve,
@@ -47,7 +48,7 @@ class Worker:
     async def start(self) -> None:
         broker = self.runtime.broker
         await broker.connect()
-        for consumer in CONSUMERS:
+        for consumer in self.consumers:
             await declare_consumer_topology(broker, consumer.spec)
             handler = notify_about(consumer, self.notifier.deliver)
             register_consumer(broker, consumer.spec, consumer.envelope, handler)
