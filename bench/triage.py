@@ -307,7 +307,8 @@ SELECT id, kind, who, main, created_at FROM (
 LATERAL (VALUES
     (CASE WHEN h % 10 < 6 THEN 'user' WHEN h % 10 < 8 THEN 'team' END,
      CASE WHEN h % 10 < 6 THEN 'u' || (h % {USERS})
-          ELSE md5($1::text || '-team-' || (h % {TEAMS}))::uuid::text END, true),
+          ELSE md5($1::text || '-team-' || ((h / 100) % {TEAMS}))::uuid::text END,
+     true),
     (CASE WHEN (h / 10) % 10 < 3 AND h % 10 < 8 THEN 'user' END,
      'u' || ((h + 1) % {USERS}), false)
 ) AS a(kind, who, main)
@@ -423,6 +424,8 @@ async def prepare(options: Options, settings: TicketsSettings) -> dict[str, Any]
         loaded = await conn.fetchval("SELECT count(*) FROM tickets")
         if loaded and not options.reload:
             print(f"reusing {loaded} tickets in {DATABASE} (--reload to redo)")
+            # A migration may have rewritten a table: statistics, visibility map.
+            await conn.execute("VACUUM (ANALYZE)")
             return {"reused": True}
         await conn.execute(
             "TRUNCATE tenants, directory_entries, teams, team_members, topics, "
@@ -748,6 +751,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "DESK_TICKETS_URL": f"http://127.0.0.1:{tickets_port}",
         "DESK_JWT_SECRET": SECRET,
         "DESK_LOG_LEVEL": "WARNING",
+        # One request at a time needs few connections; a shared server has few.
+        "DESK_DB_POOL_SIZE": os.environ.get("DESK_DB_POOL_SIZE", "4"),
     }
     log = RESULTS / f"triage-{stamp}.desk.log"
     processes = []

@@ -182,7 +182,8 @@ ticket_assignees = Table(
         unique=True,
         postgresql_where=text("is_primary"),
     ),
-    Index("ticket_assignees_who_idx", "kind", "assignee_id"),
+    # ticket_id too, so that "assigned to me" reads the index only.
+    Index("ticket_assignees_who_idx", "kind", "assignee_id", "ticket_id"),
     CheckConstraint("kind IN ('user', 'team')", name="kind"),
 )
 
@@ -305,6 +306,22 @@ Index(
     postgresql_where=LIVE,
 )
 Index("tickets_tags_idx", tickets.c.tags, postgresql_using="gin", postgresql_where=LIVE)
+Index(
+    "tickets_tenant_priority_idx",
+    tickets.c.tenant_id,
+    tickets.c.priority,
+    tickets.c.created_at,
+    tickets.c.id,
+    postgresql_where=LIVE,
+)
+Index(
+    "tickets_tenant_topic_idx",
+    tickets.c.tenant_id,
+    tickets.c.topic_id,
+    tickets.c.created_at,
+    tickets.c.id,
+    postgresql_where=LIVE,
+)
 Index(
     "tickets_tenant_status_idx",
     tickets.c.tenant_id,

@@ -28,6 +28,9 @@ from desk_tickets.service_layer.teams import with_teams
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 Way = Literal["after", "before"]
+# The planner's estimate is trusted without counting when it is this many times
+# the cap: it would have to be wrong by that factor for an exact count to be due.
+ESTIMATE_TRUSTED_BEYOND = 3
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,16 @@ class Where:
 
 
 async def _total(uow: UnitOfWork, tenant_id: str, where: Where) -> tuple[int, bool]:
+    """Exact up to the cap; past it, the planner's estimate. The estimate comes
+    first: when it is far past the cap, counting to the cap would be wasted."""
     cap = SEARCH_TOTAL_EXACT_UP_TO if where.any_of else TOTAL_EXACT_UP_TO
     queries = uow.ticket_queries
+    estimate = await queries.estimate(tenant_id, where.every, where.any_of)
+    if estimate > ESTIMATE_TRUSTED_BEYOND * cap:
+        return estimate, False
     counted = await queries.count_up_to(tenant_id, where.every, cap + 1, where.any_of)
     if counted <= cap:
         return counted, True
-    estimate = await queries.estimate(tenant_id, where.every, where.any_of)
     return max(estimate, counted), False
 
 
