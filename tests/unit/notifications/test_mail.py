@@ -3,7 +3,7 @@
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from desk_notifications.domain.mail import build_email, root_message_id
+from desk_notifications.domain.mail import Sender, build_email, root_message_id
 from desk_notifications.domain.model import Message, NoticeKind, Recipient
 from helpdesk_contracts.mail.threading import is_desk_message_id, ticket_of
 
@@ -22,7 +22,7 @@ def email_of(
         message,
         ticket_id=TICKET,
         reference=REFERENCE,
-        sender="Desk <desk@example.com>",
+        sender=Sender.parse("Desk <desk@example.com>"),
         domain="desk.example.com",
     )
     assert built.sender == "desk@example.com"

@@ -29,6 +29,21 @@ def root_message_id(ticket_id: uuid.UUID, domain: str) -> str:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who the desk's mail comes from, parsed once: ``From`` and the envelope."""
+
+    header: str
+    address: str
+
+    @classmethod
+    def parse(cls, value: str) -> "Sender":
+        name, address = parseaddr(value)
+        if "@" not in address:
+            raise ValueError(f"not a mail address: {value!r}")
+        return cls(formataddr((name, address), "utf-8"), address)
+
+
+@dataclass(frozen=True)
 class OutgoingMail:
     """An RFC 5322 message and its SMTP envelope."""
 
@@ -42,7 +57,7 @@ def build_email(
     *,
     ticket_id: uuid.UUID,
     reference: str,
-    sender: str,
+    sender: Sender,
     domain: str,
     message_id: str | None = None,
 ) -> OutgoingMail:
@@ -51,7 +66,7 @@ def build_email(
     assert person.email is not None
     root = root_message_id(ticket_id, domain)
     headers = [
-        ("From", _address_header(sender)),
+        ("From", sender.header),
         ("To", formataddr((person.name, person.email), "utf-8")),
         ("Subject", _text_header(f"[{reference}] {message.title}")),
         ("Date", formatdate(usegmt=True)),
@@ -72,7 +87,7 @@ def build_email(
     head = CRLF.join(f"{name}: {value}" for name, value in headers)
     body = base64.encodebytes(message.body.encode()).replace(b"\n", b"\r\n")
     return OutgoingMail(
-        sender=parseaddr(sender)[1],
+        sender=sender.address,
         recipient=person.email,
         data=head.encode("ascii") + b"\r\n\r\n" + body,
     )
@@ -84,8 +99,3 @@ def _text_header(value: str) -> str:
     if value.isascii():
         return value
     return Header(value, "utf-8").encode(linesep=CRLF)
-
-
-def _address_header(value: str) -> str:
-    name, address = parseaddr(value)
-    return formataddr((name, address), "utf-8")

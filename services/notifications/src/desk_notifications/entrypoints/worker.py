@@ -20,6 +20,7 @@ from desk_notifications.adapters.delivery_log import DeliveryLog
 from desk_notifications.adapters.directory import TicketsDirectory
 from desk_notifications.adapters.smtp import SmtpMailer
 from desk_notifications.config import SERVICE, NotificationsSettings
+from desk_notifications.domain.mail import Sender
 from desk_notifications.entrypoints.consumers import consumers, notify_about
 from desk_notifications.entrypoints.main import migrate
 from desk_notifications.service_layer.delivery import MailIdentity, Notifier
@@ -41,7 +42,7 @@ class Worker:
             self.directory.resolve,
             DeliveryLog(self.runtime.engine, settings.sending_lease_seconds),
             self.mailer.send,
-            MailIdentity(settings.mail_from, domain, settings.ticket_url),
+            MailIdentity(Sender.parse(settings.mail_from), domain, settings.ticket_url),
             lambda ticket_id: desk_message_id(ticket_id, domain),
         )
 

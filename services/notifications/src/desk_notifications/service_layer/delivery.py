@@ -27,7 +27,7 @@ from desk_notifications.domain.errors import (
     DeliveryInProgress,
     TemplateFailed,
 )
-from desk_notifications.domain.mail import OutgoingMail, build_email
+from desk_notifications.domain.mail import OutgoingMail, Sender, build_email
 from desk_notifications.domain.model import Audience, EventNotices, Message, Recipient
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def render(source: str, variables: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class MailIdentity:
-    sender: str
+    sender: Sender
     domain: str
     ticket_url: str
     """Format string with ``{ticket_id}``: where the portal shows a ticket."""
