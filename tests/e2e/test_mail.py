@@ -137,17 +137,27 @@ def test_out_of_office_and_bounces_create_nothing(
 def test_a_malformed_message_is_quarantined_then_replayed(
     desk: Desk, admin: Api, mailbox: str, tenant: str
 ) -> None:
-    raw = b"Subject: Lost sender\r\nX-Garbage: \xff\xfe\r\n\r\nWho sent this?\r\n"
-    uploaded = admin.post(f"/v1/mail/mailboxes/{mailbox}/messages", content=raw)
+    def upload(subject: str) -> Any:
+        raw = (
+            f"Subject: {subject}\r\nX-Garbage: ".encode() + b"\xff\xfe\r\n\r\nWho?\r\n"
+        )
+        return admin.post(f"/v1/mail/mailboxes/{mailbox}/messages", content=raw)
+
+    first, second = upload("Lost sender"), upload("Lost again")
     listed = desk.cli("mail", "quarantine", "list", "--tenant", tenant)
 
-    replayed = admin.post(f"/v1/mail/messages/{uploaded.json()['mail_id']}/replay")
+    replayed = admin.post(f"/v1/mail/messages/{first.json()['mail_id']}/replay")
+    by_cli = desk.cli(
+        "mail", "quarantine", "replay", second.json()["mail_id"], "--tenant", tenant
+    )
     [ticket] = until(lambda: tickets_titled(admin, "Lost sender"))
+    until(lambda: tickets_titled(admin, "Lost again"))
 
-    assert uploaded.status_code == 202, uploaded.text
-    assert uploaded.json()["status"] == "quarantined"
-    assert "reason: no sender address" in listed
+    assert first.status_code == 202, first.text
+    assert first.json()["status"] == "quarantined"
+    assert listed.count("reason: no sender address") == 2
     assert replayed.json()["status"] == "accepted"
+    assert "is now accepted" in by_cli
     assert ticket["requester_id"] is None
 
 
