@@ -6,8 +6,12 @@ languages; when it finds nothing left (a message that is all quote), the whole t
 is kept rather than an empty comment.
 """
 
+import logging
+
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.constants import MAIL_LANGUAGES
+
+log = logging.getLogger(__name__)
 
 _PARSER = EmailReplyParser(languages=sorted(MAIL_LANGUAGES))
 
@@ -16,7 +20,12 @@ def latest_reply(text: str) -> str:
     """``text`` without the history it quotes and without its signature."""
     if not text.strip():
         return ""
-    trimmed = _PARSER.parse_reply(text) or ""
+    try:
+        trimmed = _PARSER.parse_reply(text) or ""
+    # Isolation: trimming is a nicety; a parser failure keeps the whole text.
+    except Exception:
+        log.exception("reply trimming failed; the whole text is kept")
+        return text.strip()
     lines: list[str] = []
     for line in trimmed.splitlines():
         if line.strip() == "--":  # the "-- " signature separator (RFC 3676)

@@ -157,6 +157,13 @@ class MailIntake:
         except Unparseable as exc:
             row |= {"message_id": parsing.synthetic_message_id(raw)}
             return await self._record(row, "quarantined", f"unparseable: {exc}", replay)
+        # Isolation: a library failing on some message must quarantine it (kept,
+        # listed, replayable after a fix), not bounce it back to its sender.
+        except Exception as exc:
+            log.exception("mail %s could not be parsed", mail_id)
+            row |= {"message_id": parsing.synthetic_message_id(raw)}
+            reason = f"parse failed: {exc!r}"[:500]
+            return await self._record(row, "quarantined", reason, replay)
         if not mail.from_address and envelope_sender:
             mail.from_address = envelope_sender.strip("<> ").lower()
         row |= {

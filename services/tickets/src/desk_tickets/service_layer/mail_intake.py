@@ -51,6 +51,8 @@ MAIL_ACTOR_ID = "mail"
 """Who opened a ticket from a sender the directory does not know."""
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(no text)"
+MAX_COMMENT = 150_000
+"""Characters of a reply kept in its comment (comments take at most 200,000)."""
 _MAIL_COMMENTS = uuid.UUID("5b1f4f1e-8f55-4b43-9a57-6d0c2f1b7a10")
 """Namespace of comment ids derived from mail ids."""
 _MAIL_PERMISSIONS = frozenset(
@@ -122,7 +124,7 @@ async def _comment(
             ActorKind.SYSTEM,
             _MAIL_PERMISSIONS,
         )
-    body = mail.body.strip() or NO_TEXT
+    body = mail.body.strip()[:MAX_COMMENT] or NO_TEXT
     if sender is None:
         name = (
             f"{mail.from_name} <{mail.from_address}>"
