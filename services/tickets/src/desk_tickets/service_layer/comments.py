@@ -274,7 +274,8 @@ async def discard_keys(blobs: BlobStore, keys: Sequence[str | None]) -> None:
 
 
 async def visible_ticket(uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID) -> Ticket:
-    ticket = await uow.tickets.get(actor.tenant_id, ticket_id)
+    """The ticket, without its assignees, if the caller may see it."""
+    ticket = await uow.comments.ticket(actor.tenant_id, ticket_id)
     if ticket is None or not access.can_view(actor, ticket):
         raise NotFound("ticket", ticket_id)
     return ticket
