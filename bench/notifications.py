@@ -8,11 +8,13 @@ processes start and the clock runs from the first mail the sink (aiosmtpd, in th
 process) accepts to the last. Needs PostgreSQL and RabbitMQ on localhost; uses the
 databases ``desk_tickets_bench`` and ``desk_notifications_bench``, and its own
 RabbitMQ virtual host (made with ``rabbitmqctl``), so that other processes' events
-do not mix in (target: 1,000 mails/s with two workers).
+do not mix in (target: 1,000 mails/s with two workers). The figures are printed
+and written as JSON to ``bench/results/``.
 """
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import shutil
@@ -23,7 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,6 +50,7 @@ USERS = 50
 TICKETS_DB = "desk_tickets_bench"
 NOTIFICATIONS_DB = "desk_notifications_bench"
 VHOST = "desk-bench-notifications"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 class CountingSink:
@@ -75,17 +78,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def serve_tickets(port: int) -> uvicorn.Server:
+async def serve_tickets(port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
     settings = TicketsSettings(tickets_database=TICKETS_DB)
     await migrate_tickets(settings)
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_config=None
     )
     server = uvicorn.Server(config)
-    asyncio.get_running_loop().create_task(server.serve())
+    task = asyncio.get_running_loop().create_task(server.serve())
     while True:
         if server.started:
-            return server
+            return server, task
         await asyncio.sleep(0.05)
 
 
@@ -272,7 +275,7 @@ def machine() -> str:
 async def bench(events: int, worker_counts: Sequence[int]) -> None:
     await migrate(NotificationsSettings(notifications_database=NOTIFICATIONS_DB))
     tickets_port, smtp_port = free_port(), free_port()
-    tickets = await serve_tickets(tickets_port)
+    tickets, serving = await serve_tickets(tickets_port)
     sink = CountingSink()
     loop = asyncio.get_running_loop()
     smtp = await loop.create_server(lambda: SMTP(sink), "127.0.0.1", smtp_port)
@@ -289,7 +292,8 @@ async def bench(events: int, worker_counts: Sequence[int]) -> None:
     }
     try:
         tenant = await seed(f"http://127.0.0.1:{tickets_port}")
-        print(f"machine   {machine()}")
+        figures: dict[str, object] = {"machine": machine(), "events": events}
+        print(f"machine   {figures['machine']}")
         print(f"events    {events} internal-note mentions: 1 email + 1 inbox row each")
         print(f"{'workers':>7} {'mails/s':>9} {'drained in':>11} {'mails/cpu-s':>12}")
         for count in worker_counts:
@@ -299,12 +303,19 @@ async def bench(events: int, worker_counts: Sequence[int]) -> None:
                 f"{count:>7} {run.rate:>9.0f} {run.drained:>10.1f}s "
                 f"{run.per_cpu_second:>12.0f}{mark}"
             )
+            figures[f"workers_{count}"] = asdict(run)
+        figures["load_after"] = os.getloadavg()
         print(f"load      {' '.join(f'{v:.2f}' for v in os.getloadavg())} after")
+        RESULTS.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        written = RESULTS / f"notifications-{stamp}.json"
+        written.write_text(json.dumps(figures, indent=2))
+        print(f"written   {written}")
     finally:
         smtp.close()
         await smtp.wait_closed()
         tickets.should_exit = True
-        await asyncio.sleep(0.2)
+        await serving
 
 
 def main(argv: Sequence[str] | None = None) -> None:
