@@ -29,13 +29,16 @@ async def test_a_user_named_and_in_two_teams_comes_back_once(
             "user_id": "nils",
             "name": "Nils",
             "email": tenant.email("nils"),
-            "teams": [night],
+            "teams": [{"id": night, "name": "Night"}],
         },
         {
             "user_id": "olga",
             "name": "Olga",
             "email": tenant.email("olga"),
-            "teams": sorted([night, day]),
+            "teams": sorted(
+                [{"id": night, "name": "Night"}, {"id": day, "name": "Day"}],
+                key=lambda t: t["id"],
+            ),
         },
     ]
 

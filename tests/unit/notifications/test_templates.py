@@ -6,10 +6,18 @@ import pytest
 from desk_infra.templates import SAMPLE_VARIABLES
 from desk_notifications.domain.addressing import compose
 from desk_notifications.domain.errors import TemplateFailed
+from desk_notifications.domain.model import Recipient
 from desk_notifications.service_layer import notices
 from desk_notifications.service_layer.delivery import render
 
-from tests.unit.notifications.builders import comment, person, sla_point, status
+from tests.unit.notifications.builders import (
+    assignees,
+    comment,
+    person,
+    sla_point,
+    status,
+    team,
+)
 
 URL = "https://portal.example.com/requests/{ticket_id}"
 
@@ -76,3 +84,13 @@ def test_the_desks_own_templates_render() -> None:
             message = compose(event, notice, people[target], people, render, URL)
             assert message.title
             assert message.body
+
+
+def test_an_assignment_through_a_team_names_the_team() -> None:
+    event = notices.assignment_notices(assignees(primary=team("t-1")))
+    nils = Recipient("nils", "Nils", "n@x.test", frozenset({"t-1"}), {"t-1": "Night"})
+
+    message = compose(event, event.notices[0], nils, {"nils": nils}, render, URL)
+
+    assert message.title == "Assigned to you (team Night)"
+    assert "assigned to your team Night as primary assignee" in message.body

@@ -10,6 +10,7 @@ the same people costs one call.
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 
@@ -80,13 +81,17 @@ class TicketsDirectory:
             await self._session.close()
 
 
-def _recipients(rows: Sequence[dict[str, object]]) -> list[Recipient]:
-    return [
-        Recipient(
-            user_id=str(row["user_id"]),
-            name=str(row["name"]),
-            email=str(row["email"]) if row.get("email") else None,
-            teams=frozenset(str(t) for t in row.get("teams") or ()),  # type: ignore[attr-defined]
+def _recipients(rows: Sequence[dict[str, Any]]) -> list[Recipient]:
+    found = []
+    for row in rows:
+        names = {str(t["id"]): str(t["name"]) for t in row.get("teams") or ()}
+        found.append(
+            Recipient(
+                user_id=str(row["user_id"]),
+                name=str(row["name"]),
+                email=str(row["email"]) if row.get("email") else None,
+                teams=frozenset(names),
+                team_names=names,
+            )
         )
-        for row in rows
-    ]
+    return found

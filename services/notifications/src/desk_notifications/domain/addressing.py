@@ -50,7 +50,9 @@ def compose(
             "id": event.actor_id,
             "name": actor.name if actor else (event.actor_id or "The desk"),
         },
-        "via_team": None if direct or not via else via[0],
+        "via_team": None
+        if direct or not via
+        else person.team_names.get(via[0], via[0]),
     }
     return Message(
         recipient=person,

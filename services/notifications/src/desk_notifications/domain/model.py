@@ -83,6 +83,8 @@ class Recipient:
     name: str
     email: str | None
     teams: frozenset[str] = field(default_factory=frozenset)
+    team_names: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Names of ``teams`` by id, for the words of a message."""
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,16 @@ class RecipientsQuery(BaseModel):
     teams: Ids = []
 
 
+class TeamRead(BaseModel):
+    id: str
+    name: str
+
+
 class RecipientRead(BaseModel):
     user_id: str
     name: str
     email: str | None
-    teams: list[str]
+    teams: list[TeamRead]
     """The requested teams this user was reached through."""
 
 
@@ -42,4 +47,4 @@ async def find_recipients(
     bind_log_context(tenant_id=x_desk_tenant)
     engine = request.app.state.runtime.engine
     found = await recipients(engine, x_desk_tenant, body.users, body.teams)
-    return [RecipientRead(**vars(r)) for r in found]
+    return [RecipientRead.model_validate(r, from_attributes=True) for r in found]

@@ -15,9 +15,10 @@ from sqlalchemy.types import Text
 _RECIPIENTS = text(
     """
     WITH reached AS (
-        SELECT unnest(:users) AS user_id, NULL::text AS team_id
+        SELECT unnest(:users) AS user_id, NULL::text AS team_id,
+               NULL::text AS team_name
         UNION ALL
-        SELECT m.user_id, m.team_id::text
+        SELECT m.user_id, m.team_id::text, t.name
         FROM team_members m
         JOIN teams t ON t.id = m.team_id AND t.tenant_id = m.tenant_id
         WHERE m.tenant_id = :tenant
@@ -25,7 +26,12 @@ _RECIPIENTS = text(
           AND m.team_id::text = ANY(:teams)
     )
     SELECT d.id AS user_id, d.name, d.email,
-           array_remove(array_agg(DISTINCT r.team_id), NULL) AS teams
+           coalesce(
+               jsonb_agg(DISTINCT jsonb_build_object('id', r.team_id,
+                                                     'name', r.team_name))
+                   FILTER (WHERE r.team_id IS NOT NULL),
+               '[]'
+           ) AS teams
     FROM reached r
     JOIN directory_entries d
       ON d.tenant_id = :tenant AND d.kind = 'users' AND d.id = r.user_id
@@ -39,11 +45,18 @@ _RECIPIENTS = text(
 
 
 @dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Recipient:
     user_id: str
     name: str
     email: str | None
-    teams: list[str]
+    teams: list[Team]
+    """The requested teams the user was reached through."""
 
 
 async def recipients(
@@ -54,4 +67,12 @@ async def recipients(
         rows = await conn.execute(
             _RECIPIENTS, {"tenant": tenant_id, "users": users, "teams": teams}
         )
-        return [Recipient(r.user_id, r.name, r.email, list(r.teams)) for r in rows]
+        return [
+            Recipient(
+                r.user_id,
+                r.name,
+                r.email,
+                sorted((Team(**t) for t in r.teams), key=lambda t: t.id),
+            )
+            for r in rows
+        ]
