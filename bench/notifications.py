@@ -218,16 +218,22 @@ async def run_once(
                 raise RuntimeError("a worker exited")
             if cpu_at_first is None and sink.count:
                 cpu_at_first, count_at_first = workers_cpu(processes), sink.count
+                own_at_first = time.process_time()
             await asyncio.sleep(0.01)
         assert cpu_at_first is not None
         cpu = workers_cpu(processes) - cpu_at_first
+        own = time.process_time() - own_at_first
     finally:
         await asyncio.to_thread(stop_workers, processes)
     if sink.count < events:
         raise RuntimeError(f"only {sink.count} of {events} mails arrived in time")
     span = sink.last - sink.first
+    measured = events - count_at_first
     return Run(
-        (events - 1) / span, sink.last - started, (events - count_at_first) / cpu
+        (events - 1) / span,
+        sink.last - started,
+        measured / cpu,
+        own / measured * 1000,
     )
 
 
@@ -239,6 +245,8 @@ class Run:
     """Seconds from starting the workers to the last mail (start-up included)."""
     per_cpu_second: float
     """Mails per second of CPU the workers used, from the first mail to the last."""
+    sink_cpu_ms: float
+    """CPU milliseconds per mail of this process: the SMTP server, mostly."""
 
 
 def workers_cpu(processes: list[subprocess.Popen[bytes]]) -> float:
@@ -295,13 +303,16 @@ async def bench(events: int, worker_counts: Sequence[int]) -> None:
         figures: dict[str, object] = {"machine": machine(), "events": events}
         print(f"machine   {figures['machine']}")
         print(f"events    {events} internal-note mentions: 1 email + 1 inbox row each")
-        print(f"{'workers':>7} {'mails/s':>9} {'drained in':>11} {'mails/cpu-s':>12}")
+        print(
+            f"{'workers':>7} {'mails/s':>9} {'drained in':>11} {'mails/cpu-s':>12} "
+            f"{'sink ms/mail':>13}"
+        )
         for count in worker_counts:
             run = await run_once(count, events, env, tenant, sink)
             mark = "" if count < 2 or run.rate >= TARGET_PER_S else "  BELOW TARGET"
             print(
                 f"{count:>7} {run.rate:>9.0f} {run.drained:>10.1f}s "
-                f"{run.per_cpu_second:>12.0f}{mark}"
+                f"{run.per_cpu_second:>12.0f} {run.sink_cpu_ms:>13.2f}{mark}"
             )
             figures[f"workers_{count}"] = asdict(run)
         figures["load_after"] = os.getloadavg()
