@@ -43,6 +43,7 @@ from desk_tickets.domain.model import Ticket
 
 Key = tuple[datetime, uuid.UUID]
 _WORD = re.compile(r"\w+", re.UNICODE)
+REFERENCE = re.compile(r"[A-Za-z]+-\d{4}-\d{4,}")
 MIN_FRAGMENT = 3  # shorter text has no trigram to look up
 
 
@@ -67,6 +68,9 @@ def text_matches(tenant_id: str, text: str) -> list[ColumnElement[bool]]:
     GIN indexes; the comments are the other, as their own branch of the query.
     """
     t, c = tickets, ticket_comments
+    if REFERENCE.fullmatch(text.strip()):
+        # A whole reference names one ticket: its unique index, nothing else.
+        return [t.c.reference == text.strip().upper()]
     own: list[ColumnElement[bool]] = []
     found: list[ColumnElement[bool]] = []
     query = prefix_query(text)
