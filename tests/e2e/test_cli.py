@@ -22,11 +22,19 @@ from tests.e2e.conftest import Desk
 
 def test_up_starts_every_process_and_stops_them_on_ctrl_c(desk: Desk) -> None:
     tickets_port, gateway_port = free_port(), free_port()
+    sla_port, mail_port, inbox_port = free_port(), free_port(), free_port()
     env = {
         **desk.env,
         "DESK_TICKETS_PORT": str(tickets_port),
         "DESK_GATEWAY_PORT": str(gateway_port),
         "DESK_TICKETS_URL": f"http://127.0.0.1:{tickets_port}",
+        "DESK_SLA_PORT": str(sla_port),
+        "DESK_SLA_URL": f"http://127.0.0.1:{sla_port}",
+        "DESK_MAIL_PORT": str(mail_port),
+        "DESK_MAIL_URL": f"http://127.0.0.1:{mail_port}",
+        "DESK_MAIL_SMTP_PORT": str(free_port()),
+        "DESK_NOTIFICATIONS_PORT": str(inbox_port),
+        "DESK_NOTIFICATIONS_URL": f"http://127.0.0.1:{inbox_port}",
     }
     up = subprocess.Popen(
         ["supportdesk", "up"],
