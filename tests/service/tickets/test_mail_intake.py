@@ -5,17 +5,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import aio_pika
 import httpx
-from desk_infra.broker import EVENTS, create_broker
+from desk_infra.broker import EVENTS, ConsumerSpec, create_broker
 from desk_infra.outbox import Outbox
+from desk_infra.runtime import Runtime
 from desk_tickets.adapters import tables
 from desk_tickets.config import TicketsSettings
-from desk_tickets.entrypoints.worker import build_runtime
+from desk_tickets.entrypoints.worker import build_runtime, consumers, subscribe
 from desk_tickets.service_layer.mail_intake import MailUnitOfWork, take_in_mail
 from helpdesk_contracts import Envelope
 from helpdesk_contracts.mail.v1 import MailAttachment, MailReceived
 from sqlalchemy import select
 
+from tests.conftest import unique
 from tests.service.tickets.conftest import Caller
 
 
@@ -161,10 +164,24 @@ async def test_a_reply_by_reference_or_desk_id_becomes_one_comment(
     ]
 
 
+async def drop_queues(settings: TicketsSettings, spec: ConsumerSpec) -> None:
+    connection = await aio_pika.connect(settings.amqp_url.get_secret_value())
+    channel = await connection.channel()
+    for name in [spec.queue, spec.dead_letter_queue().name]:
+        await channel.queue_delete(name)
+    for queue in spec.retry_queues():
+        await channel.queue_delete(queue.name)
+    await connection.close()
+
+
 async def test_the_worker_consumes_mail_from_rabbitmq(
     tickets_settings: TicketsSettings, desk: Caller
 ) -> None:
-    worker = build_runtime(tickets_settings)
+    worker = Runtime.build(
+        "test-worker", tickets_settings, tickets_settings.tickets_database
+    )
+    spec = consumers(worker, mail_queue=unique("test.tickets.mail"))
+    await subscribe(worker, spec)
     await worker.start()
     publisher = create_broker(tickets_settings, app_id="test-mail")
     await publisher.connect()
@@ -186,5 +203,6 @@ async def test_the_worker_consumes_mail_from_rabbitmq(
     finally:
         await publisher.stop()
         await worker.stop()
+        await drop_queues(tickets_settings, spec[0].spec)
 
     assert [t.subject for t in found] == ["Over the wire"]

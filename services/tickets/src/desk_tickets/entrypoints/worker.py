@@ -42,7 +42,10 @@ class Consumer:
     handlers: Mapping[type[EventData], Handler]
 
 
-def consumers(runtime: Runtime) -> list[Consumer]:
+MAIL_QUEUE = queue_name(SERVICE, "mail")
+
+
+def consumers(runtime: Runtime, *, mail_queue: str = MAIL_QUEUE) -> list[Consumer]:
     """Every consumer of the worker, wired to the runtime's database."""
     outbox = Outbox(tables.outbox)
 
@@ -60,7 +63,7 @@ def consumers(runtime: Runtime) -> list[Consumer]:
     return [
         Consumer(
             ConsumerSpec(
-                queue=queue_name(SERVICE, "mail"),
+                queue=mail_queue,
                 bindings=(MailReceived.routing_key(),),
             ),
             {MailReceived: with_mail_unit(take_in_mail)},
@@ -75,14 +78,19 @@ def consumers(runtime: Runtime) -> list[Consumer]:
     ]
 
 
+async def subscribe(runtime: Runtime, wired: list[Consumer]) -> None:
+    """Declare each consumer's queues and subscribe its handlers (before start)."""
+    await runtime.broker.connect()
+    for consumer in wired:
+        await declare_consumer_topology(runtime.broker, consumer.spec)
+        register_handlers(runtime.broker, consumer.spec, consumer.handlers)
+
+
 class _WorkerRuntime(Runtime):
     """A runtime whose start also declares and subscribes the worker's consumers."""
 
     async def start(self) -> None:
-        await self.broker.connect()
-        for consumer in consumers(self):
-            await declare_consumer_topology(self.broker, consumer.spec)
-            register_handlers(self.broker, consumer.spec, consumer.handlers)
+        await subscribe(self, consumers(self))
         await super().start()
 
 
