@@ -82,7 +82,32 @@ class Desk:
 
 
 @pytest.fixture(scope="session")
-def desk(servers: dict[str, str]) -> Iterator[Desk]:
+def virtual_host(servers: dict[str, str]) -> Iterator[str]:
+    """The AMQP URL of a RabbitMQ virtual host made for this session.
+
+    The desk's queues are shared by name (``sla.tickets``, ``tickets.mail`` ...):
+    another desk on the same broker, or events left by the service tests, would
+    otherwise be consumed by this one. With no ``rabbitmqctl`` (a remote broker)
+    the default virtual host is used.
+    """
+    name = unique("desk-e2e")
+    try:
+        for command in (
+            ["add_vhost", name],
+            ["set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+        ):
+            subprocess.run(["rabbitmqctl", *command], check=True, capture_output=True)
+    except FileNotFoundError:
+        yield servers["amqp"]
+        return
+    try:
+        yield f"{servers['amqp'].rstrip('/')}/{name}"
+    finally:
+        subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def desk(servers: dict[str, str], virtual_host: str) -> Iterator[Desk]:
     (ROOT / "var").mkdir(exist_ok=True)
     tickets_port, gateway_port, sla_port = free_port(), free_port(), free_port()
     mail_port, smtp_port = free_port(), free_port()
@@ -90,7 +115,7 @@ def desk(servers: dict[str, str]) -> Iterator[Desk]:
     env = {
         **os.environ,
         "DESK_PG_URL": servers["pg"],
-        "DESK_AMQP_URL": servers["amqp"],
+        "DESK_AMQP_URL": virtual_host,
         "DESK_TICKETS_DATABASE": DATABASE,
         "DESK_TICKETS_PORT": str(tickets_port),
         "DESK_GATEWAY_PORT": str(gateway_port),

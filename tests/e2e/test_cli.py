@@ -1,6 +1,5 @@
 """The operator commands of the README and docs, run as a newcomer runs them."""
 
-import os
 import signal
 import subprocess
 import time
@@ -65,11 +64,12 @@ def test_up_starts_every_process_and_stops_them_on_ctrl_c(desk: Desk) -> None:
 
 async def test_dlq_commands_list_and_replay(desk: Desk) -> None:
     spec = ConsumerSpec(queue=unique("e2e.dlq"), bindings=(unique("nothing"),))
-    broker = create_broker(ServiceSettings(), app_id="e2e")
+    url = desk.env["DESK_AMQP_URL"]
+    broker = create_broker(ServiceSettings(amqp_url=url), app_id="e2e")
     await broker.connect()
     await declare_consumer_topology(broker, spec)
     await broker.stop()
-    connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
+    connection = await aio_pika.connect(url)
     channel = await connection.channel()
     dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
     await dlx.publish(

@@ -7,7 +7,6 @@ its ticket while it waits.
 """
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -40,8 +39,7 @@ def olivia(desk: Desk, tenant: str) -> Api:
 class Events:
     """An exclusive queue on the events exchange, bound to the SLA points."""
 
-    def __init__(self) -> None:
-        url = os.environ.get("DESK_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    def __init__(self, url: str) -> None:
         self.connection = pika.BlockingConnection(pika.URLParameters(url))
         self.channel = self.connection.channel()
         self.queue = unique("e2e-sla")
@@ -68,8 +66,8 @@ class Events:
 
 
 @pytest.fixture
-def events() -> Iterator[Events]:
-    listening = Events()
+def events(desk: Desk) -> Iterator[Events]:
+    listening = Events(desk.env["DESK_AMQP_URL"])
     yield listening
     listening.close()
 
