@@ -6,7 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk_contracts.vocabulary import ActorKind, TicketChannel
-from sqlalchemy import ARRAY, Row, Text, any_, cast, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ARRAY,
+    Row,
+    Text,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,6 +34,22 @@ from desk_tickets.domain.mentions import MentionedUser
 from desk_tickets.domain.model import Ticket
 
 CommentCursor = tuple[datetime, uuid.UUID]
+# Built once: on the comment path, making a statement and its cache key anew
+# each time cost more than PostgreSQL took to run it.
+_TICKET = select(*READ_COLUMNS).where(
+    tickets.c.id == bindparam("ticket_id"),
+    tickets.c.tenant_id == bindparam("tenant_id"),
+    tickets.c.deleted_at.is_(None),
+)
+_USERS = select(directory.c.id, directory.c.name).where(
+    directory.c.tenant_id == bindparam("tenant_id"),
+    directory.c.kind == "users",
+    directory.c.active.is_(True),
+    or_(
+        directory.c.id == any_(bindparam("ids", type_=ARRAY(Text))),
+        func.lower(directory.c.name) == any_(bindparam("names", type_=ARRAY(Text))),
+    ),
+)
 _ATTACHMENT_COLUMNS = [c.name for c in ticket_attachments.c if c.name != "deleted_at"]
 
 
@@ -89,12 +116,8 @@ class CommentRepository:
     async def ticket(self, tenant_id: str, ticket_id: uuid.UUID) -> Ticket | None:
         """The ticket a comment goes on, without its assignees (one query less):
         who may see it does not depend on them."""
-        statement = select(*READ_COLUMNS).where(
-            tickets.c.id == ticket_id,
-            tickets.c.tenant_id == tenant_id,
-            tickets.c.deleted_at.is_(None),
-        )
-        row = (await self._conn.execute(statement)).first()
+        values = {"ticket_id": ticket_id, "tenant_id": tenant_id}
+        row = (await self._conn.execute(_TICKET, values)).first()
         return None if row is None else ticket_from_row(row)
 
     async def add_recorded(
@@ -185,17 +208,8 @@ class CommentRepository:
         if not wanted:
             return []
         folded = [n.lower() for n in wanted]
-        statement = select(directory.c.id, directory.c.name).where(
-            directory.c.tenant_id == tenant_id,
-            directory.c.kind == "users",
-            directory.c.active.is_(True),
-            # = ANY(array) rather than IN: the statement then compiles once.
-            or_(
-                directory.c.id == any_(cast(wanted, ARRAY(Text))),
-                func.lower(directory.c.name) == any_(cast(folded, ARRAY(Text))),
-            ),
-        )
-        rows = await self._conn.execute(statement)
+        values = {"tenant_id": tenant_id, "ids": wanted, "names": folded}
+        rows = await self._conn.execute(_USERS, values)
         return [MentionedUser(id=r.id, name=r.name) for r in rows]
 
 
