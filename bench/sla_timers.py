@@ -9,7 +9,8 @@ due weeks ahead. Then, for each worker count in ``--workers``:
 
 - burst: ``--burst`` clocks are made due in the same second, a few seconds
   ahead, and that many ``desk-sla-worker`` processes are started (the real
-  console script, which fires and relays its own outbox). A consumer bound to
+  console script, which fires and relays its own outbox; with ``--relays N``
+  the workers only fire and N ``desk-sla-relay`` processes publish). A consumer bound to
   ``sla.breached.v1`` receives the events.
   * fired/s: points stamped fired and committed with their outbox rows, per
     second, from the due second to the last commit (polled every 50 ms);
@@ -208,11 +209,16 @@ class Receiver:
         await self._connection.close()
 
 
-def start_workers(count: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
-    command = str(Path(sys.executable).with_name("desk-sla-worker"))
+def start_workers(
+    count: int, relays: int, env: dict[str, str]
+) -> list[subprocess.Popen[bytes]]:
+    """``count`` workers; with ``relays``, that many relays publish instead."""
+    worker = str(Path(sys.executable).with_name("desk-sla-worker"))
+    relay = str(Path(sys.executable).with_name("desk-sla-relay"))
+    env = {**env, "DESK_SLA_WORKER_RELAY": "false" if relays else "true"}
     return [
         subprocess.Popen([command], env=env, stdout=subprocess.DEVNULL)
-        for _ in range(count)
+        for command in [worker] * count + [relay] * relays
     ]
 
 
@@ -244,7 +250,7 @@ async def run_case(
     await rearm(dsn)
     receiver = Receiver(amqp_url)
     await receiver.start()
-    processes = start_workers(workers, env)
+    processes = start_workers(workers, args.relays, env)
     try:
         await asyncio.sleep(4)  # the workers migrate, connect and start
         due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
@@ -273,6 +279,7 @@ async def run_case(
         lateness = [r - d for r, d in burst]
         figures: dict[str, Any] = {
             "workers": workers,
+            "separate_relays": args.relays,
             "burst": args.burst,
             "fired": commits[-1][1],
             "received": len(burst),
@@ -307,6 +314,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clocks", type=int, default=1_000_000)
     parser.add_argument("--burst", type=int, default=60_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--relays",
+        type=int,
+        default=0,
+        help="run this many desk-sla-relay processes; workers then do not relay",
+    )
     parser.add_argument("--steady-rate", type=float, default=100.0)
     parser.add_argument("--steady-seconds", type=float, default=20.0)
     args = parser.parse_args(argv)

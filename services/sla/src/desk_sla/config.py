@@ -15,5 +15,7 @@ class SlaSettings(ServiceSettings):
     sla_workers: int = 1
     sla_fire_batch: int = 1000
     """Clocks one worker claims per transaction when points fall due."""
+    sla_worker_relay: bool = True
+    """Whether each worker also publishes the outbox (else run ``desk-sla-relay``)."""
     sla_idle_seconds: float = 0.2
     """How long a worker waits before looking again when nothing was due."""

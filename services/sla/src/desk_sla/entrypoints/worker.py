@@ -69,9 +69,8 @@ class Timer:
 class Worker:
     def __init__(self, settings: SlaSettings) -> None:
         name = f"{SERVICE}-worker"
-        self.runtime = Runtime.build(
-            name, settings, settings.sla_database, tables.outbox
-        )
+        relayed = tables.outbox if settings.sla_worker_relay else None
+        self.runtime = Runtime.build(name, settings, settings.sla_database, relayed)
         self.timer = Timer(
             self.runtime.engine, settings.sla_fire_batch, settings.sla_idle_seconds
         )
