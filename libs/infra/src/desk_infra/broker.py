@@ -385,6 +385,9 @@ def register_handlers(
     register_consumer(broker, spec, dispatching, dispatch)
 
 
+_RELAY_TRACER = trace.get_tracer("desk_infra.relay")
+
+
 class ConfirmingPublisher:
     """Publishes outbox rows over aio-pika directly, on one confirm channel.
 
@@ -423,6 +426,25 @@ class ConfirmingPublisher:
         return exchange
 
     async def __call__(self, message: OutboxMessage) -> None:
+        # The publish span continues the trace of the request that wrote the row,
+        # and the consumers continue from the publish span.
+        with _RELAY_TRACER.start_as_current_span(
+            f"{message.exchange} publish",
+            context=propagate.extract(message.headers),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "publish",
+                "messaging.destination.name": message.exchange,
+                "messaging.rabbitmq.destination.routing_key": message.routing_key,
+                "messaging.message.id": str(message.event_id),
+            },
+        ):
+            headers = dict(message.headers)
+            propagate.inject(headers)
+            await self._publish(message, headers)
+
+    async def _publish(self, message: OutboxMessage, headers: dict[str, Any]) -> None:
         try:
             exchange = await self._exchange(message.exchange)
             await exchange.publish(
@@ -431,7 +453,7 @@ class ConfirmingPublisher:
                     message_id=str(message.event_id),
                     type=message.event_type,
                     content_type="application/json",
-                    headers=message.headers,
+                    headers=headers,
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 ),
                 routing_key=message.routing_key,
