@@ -66,6 +66,10 @@ def _environment(servers: dict[str, str]) -> None:
     os.environ["DESK_PG_URL"] = servers["pg"]
     os.environ["DESK_AMQP_URL"] = servers["amqp"]
     os.environ.setdefault("DESK_ENVIRONMENT", "test")
+    # Each service app under test and each process of the e2e desk holds a pool
+    # for the whole session: small ones keep them all within PostgreSQL's
+    # default 100 connections.
+    os.environ.setdefault("DESK_DB_POOL_SIZE", "4")
 
 
 def free_port() -> int:
