@@ -16,7 +16,13 @@ from desk_sla.service_layer import ticket_events
 from desk_sla.service_layer.clocks import banners
 from desk_sla.service_layer.timers import fire_due
 from helpdesk_contracts.envelope import Envelope, EventData, envelope_of
-from helpdesk_contracts.sla.v1 import ClockPhase, SlaBreached, SlaState, SlaWarning
+from helpdesk_contracts.sla.v1 import (
+    ClockPhase,
+    SlaBreached,
+    SlaClockChanged,
+    SlaState,
+    SlaWarning,
+)
 from helpdesk_contracts.tickets import v1 as tickets_v1
 from helpdesk_contracts.vocabulary import ActorKind, Priority, TicketStatus
 from sqlalchemy import select
@@ -360,3 +366,37 @@ async def test_deleting_the_ticket_detaches_its_clocks(
     [clock] = await clocks_of(engine, ticket)
     assert clock.phase == ClockPhase.DETACHED
     assert clock.next_due_at is None
+
+
+async def clock_changes(engine: AsyncEngine, ticket: Ticket) -> list[SlaClockChanged]:
+    """The ticket's clock_changed events waiting in the outbox, oldest first."""
+    o = tables.outbox
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(o.c.body)
+            .where(o.c.routing_key == "sla.clock_changed.v1")
+            .order_by(o.c.id)
+        )
+        changes = [envelope_of(SlaClockChanged).parse(row.body).data for row in rows]
+    return [change for change in changes if change.ticket_id == ticket.id]
+
+
+async def test_detaching_a_clock_announces_it(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    first, second = await definition(desk), await definition(desk)
+    ticket = Ticket(desk)
+    await consume(engine, ticket.created(T0, first))
+    await consume(engine, ticket.topic(second, T0 + timedelta(hours=1)))
+    [replaced, current] = await clocks_of(engine, ticket)
+    attacher = desk.as_user("carol", permissions=("support:sla:attach",))
+
+    removed = await attacher.delete(f"/v1/tickets/{ticket.id}/sla/{current.id}")
+
+    assert removed.status_code == 204, removed.text
+    detached = [
+        (change.clock_id, change.definition_id)
+        for change in await clock_changes(engine, ticket)
+        if change.phase == ClockPhase.DETACHED
+    ]
+    assert detached == [(replaced.id, first), (current.id, second)]

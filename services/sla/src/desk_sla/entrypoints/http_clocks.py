@@ -94,5 +94,7 @@ async def detach_clock(
         )
         if mine is None:
             raise NotFound("clock", clock_id)
-        await clocks.detach(conn, ticket_id, clock_id=clock_id, at=datetime.now(UTC))
+        await clocks.detach(
+            conn, who.tenant_id, ticket_id, clock_id=clock_id, at=datetime.now(UTC)
+        )
     return Response(status_code=204)

@@ -172,22 +172,37 @@ async def attach(
 
 async def detach(
     conn: AsyncConnection,
+    tenant_id: str,
     ticket_id: uuid.UUID,
     *,
     clock_id: uuid.UUID | None = None,
     automatic_before: int | None = None,
     at: datetime,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
 ) -> list[uuid.UUID]:
-    """Detach one clock, the automatic one older than a version, or all of them."""
-    k = tables.clocks
+    """Detach one clock, the automatic one older than a version, or all of them,
+    announcing each with its reading at ``at``."""
+    k, snap = tables.clocks, tables.definition_snapshots
     where = [k.c.ticket_id == ticket_id, k.c.detached_at.is_(None)]
     if clock_id is not None:
         where.append(k.c.id == clock_id)
     if automatic_before is not None:
         where += [k.c.manual.is_(False), k.c.attached_version < automatic_before]
-    rows = await conn.execute(
+    rows = (
+        await conn.execute(
+            select(k, snap.c.name, snap.c.body, snap.c.calendar)
+            .join(snap, snap.c.id == k.c.snapshot_id)
+            .where(*where)
+            .order_by(k.c.id)
+            .with_for_update(of=k)
+        )
+    ).all()
+    if not rows:
+        return []
+    await conn.execute(
         update(k)
-        .where(*where)
+        .where(k.c.id.in_([row.id for row in rows]))
         .values(
             detached_at=at,
             phase=ClockPhase.DETACHED,
@@ -195,8 +210,28 @@ async def detach(
             version=k.c.version + 1,
             updated_at=func.now(),
         )
-        .returning(k.c.id)
     )
+    history = await timeline(conn, ticket_id)
+    reference = await _reference(conn, ticket_id)
+    envelopes = []
+    for row in rows:
+        clock = clock_of(row.snapshot_id, row.calendar)
+        reading = read_clock(
+            clock, _policy(row), row.attached_at, row.attached_version, history
+        )
+        event = clock_changed(row, reading, clock, reference, at)
+        envelopes.append(
+            Envelope.wrap(
+                event.model_copy(update={"phase": ClockPhase.DETACHED}),
+                source=SOURCE,
+                tenant_id=tenant_id,
+                aggregate_id=str(row.id),
+                aggregate_version=row.version + 1,
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+            )
+        )
+    await OUTBOX.add(conn, envelopes)
     return [row.id for row in rows]
 
 

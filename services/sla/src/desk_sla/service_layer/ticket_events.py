@@ -140,7 +140,15 @@ async def _replace_automatic_clock(
     )
     if current is not None and current == definition_id:
         return False
-    await clocks.detach(conn, ticket_id, automatic_before=version, at=at)
+    await clocks.detach(
+        conn,
+        envelope.tenantid,
+        ticket_id,
+        automatic_before=version,
+        at=at,
+        correlation_id=envelope.correlationid,
+        causation_id=str(envelope.id),
+    )
     if definition_id is not None:
         await clocks.attach(
             conn,
@@ -204,7 +212,14 @@ async def on_deleted(conn: AsyncConnection, envelope: Envelope[Any]) -> bool:
         .where(t.c.ticket_id == data.ticket_id)
         .values(deleted_at=data.deleted_at)
     )
-    await clocks.detach(conn, data.ticket_id, at=data.deleted_at)
+    await clocks.detach(
+        conn,
+        envelope.tenantid,
+        data.ticket_id,
+        at=data.deleted_at,
+        correlation_id=envelope.correlationid,
+        causation_id=str(envelope.id),
+    )
     return False
 
 
