@@ -315,6 +315,17 @@ LATERAL (VALUES
 WHERE kind IS NOT NULL
 """
 
+# The copy on the ticket row that the list's assignee filters read (migration 0007).
+ASSIGNEE_KEYS = """
+UPDATE tickets AS t SET assignee_keys = a.keys
+FROM (
+    SELECT ticket_id, array_agg(kind || ':' || assignee_id) AS keys
+    FROM ticket_assignees JOIN tickets ON tickets.id = ticket_id
+    WHERE tickets.tenant_id = $1::text GROUP BY ticket_id
+) AS a
+WHERE a.ticket_id = t.id
+"""
+
 COMMENTS = """
 INSERT INTO ticket_comments (id, tenant_id, ticket_id, author_id, author_kind, body,
     internal, created_at)
@@ -353,6 +364,7 @@ async def load(conn: asyncpg.Connection, options: Options) -> dict[str, float]:
     for name, statement, args in (
         ("tickets_s", TICKETS, lambda t: (t, TAGS, per_tenant)),
         ("assignees_s", ASSIGNEES, lambda t: (t,)),
+        ("assignee_keys_s", ASSIGNEE_KEYS, lambda t: (t,)),
         ("comments_s", COMMENTS, lambda t: (t, options.comments)),
     ):
         began = time.monotonic()

@@ -87,6 +87,42 @@ async def test_assigned_to_me_covers_my_teams_and_unassigned_the_rest(
     assert await subjects(desk, unassigned="true") == ["nobody's"]
 
 
+async def test_the_assignee_filters_follow_every_change_of_assignees(
+    desk: Caller,
+) -> None:
+    ticket = await desk.ticket(subject="moving")
+    path = f"/v1/tickets/{ticket['id']}/assignees"
+    bob = desk.as_user("bob", permissions=["support:request:update:assigned"])
+
+    async def seen() -> tuple[list[str], list[str]]:
+        return (
+            await subjects(bob, assigned_to_me="true"),
+            await subjects(desk, unassigned="true", status="open"),
+        )
+
+    at_first = await seen()
+    await desk.post(path, {"kind": "user", "id": "rita"})
+    to_rita = await seen()
+    await desk.post(path, {"kind": "user", "id": "bob"})
+    with_bob = await seen()
+    await desk.request("PUT", f"{path}/primary", json={"kind": "user", "id": "bob"})
+    bob_primary = await seen()
+    await desk.request("DELETE", f"{path}/user/bob")
+    await desk.request("DELETE", f"{path}/user/rita")
+    emptied = await seen()
+    await desk.patch(
+        f"/v1/tickets/{ticket['id']}", {"assignee": {"kind": "user", "id": "bob"}}
+    )
+    patched = await seen()
+
+    assert at_first == ([], ["moving"])
+    assert to_rita == ([], [])
+    assert with_bob == (["moving"], [])
+    assert bob_primary == (["moving"], [])
+    assert emptied == ([], ["moving"])
+    assert patched == (["moving"], [])
+
+
 async def test_search_finds_words_prefixes_fragments_references_and_public_comments(
     desk: Caller, engine: AsyncEngine
 ) -> None:

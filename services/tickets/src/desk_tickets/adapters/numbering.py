@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from desk_tickets.adapters.tables import tickets
+from desk_tickets.adapters.tables import assignee_key, tickets
 from desk_tickets.domain.errors import NotFound
 from desk_tickets.domain.model import REFERENCE_PREFIX
 
@@ -24,7 +24,7 @@ _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 TICKET_COLUMNS = [
     c.name
     for c in tickets.c
-    if c.name not in ("reference", "deleted_at", "search_document")
+    if c.name not in ("reference", "deleted_at", "search_document", "assignee_keys")
 ]
 
 
@@ -40,10 +40,11 @@ _NAMED = f"""
         ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1
         RETURNING last_number
     ), new_ticket AS (
-        INSERT INTO tickets ({", ".join(TICKET_COLUMNS)}, reference)
+        INSERT INTO tickets ({", ".join(TICKET_COLUMNS)}, reference, assignee_keys)
         SELECT {", ".join(_cast(c) for c in TICKET_COLUMNS)},
             :prefix || CASE WHEN last_number < 10000
-                THEN lpad(last_number::text, 4, '0') ELSE last_number::text END
+                THEN lpad(last_number::text, 4, '0') ELSE last_number::text END,
+            CAST(:a_keys AS text[])
         FROM number
         RETURNING reference
     ), assigned AS (
@@ -98,6 +99,7 @@ async def insert_numbered_ticket(
         "a_kinds": [a["kind"] for a in assignees],
         "a_ids": [a["assignee_id"] for a in assignees],
         "a_primary": [a["is_primary"] for a in assignees],
+        "a_keys": [assignee_key(a["kind"], a["assignee_id"]) for a in assignees],
         "actor_id": actor[0],
         "actor_kind": actor[1],
         "changes": changes_json,

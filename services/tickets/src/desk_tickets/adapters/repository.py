@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk_tickets.adapters.numbering import TICKET_COLUMNS, insert_numbered_ticket
 from desk_tickets.adapters.tables import (
+    assignee_key,
     audit_log,
     directory,
     tenants,
@@ -70,7 +71,11 @@ def ticket_from_row(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket
     )
 
 
-READ_COLUMNS = [c for c in tickets.c if c.name not in ("deleted_at", "search_document")]
+READ_COLUMNS = [
+    c
+    for c in tickets.c
+    if c.name not in ("deleted_at", "search_document", "assignee_keys")
+]
 
 
 class TicketRepository:
@@ -172,6 +177,11 @@ class TicketRepository:
     ) -> None:
         await self._conn.execute(
             delete(ticket_assignees).where(ticket_assignees.c.ticket_id == ticket_id)
+        )
+        await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.id == ticket_id)
+            .values(assignee_keys=[assignee_key(a.kind.value, a.id) for a in assignees])
         )
         if assignees:
             await self._conn.execute(

@@ -133,6 +133,9 @@ tickets = Table(
     Column("version", Integer, nullable=False, server_default=text("1")),
     *_timestamps(),
     Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    # The assignees again, as ``assignee_key``s, written with ticket_assignees: the
+    # list's "assigned to me" and "unassigned" filters then need no join.
+    Column("assignee_keys", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column(
         "search_document",
         TSVECTOR,
@@ -164,6 +167,12 @@ tickets = Table(
     CheckConstraint("priority IN ('low', 'medium', 'high', 'urgent')", name="priority"),
     CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="map_pin"),
 )
+
+
+def assignee_key(kind: str, assignee_id: str) -> str:
+    """How an assignee is written in ``tickets.assignee_keys``: ``user:u1``."""
+    return f"{kind}:{assignee_id}"
+
 
 ticket_assignees = Table(
     "ticket_assignees",
@@ -309,13 +318,41 @@ Index(
     postgresql_ops={"subject": "gin_trgm_ops"},
     postgresql_where=LIVE,
 )
-Index("tickets_tags_idx", tickets.c.tags, postgresql_using="gin", postgresql_where=LIVE)
+Index(
+    "tickets_tags_idx",
+    tickets.c.tenant_id,
+    tickets.c.tags,
+    postgresql_using="gin",
+    postgresql_where=LIVE,
+)
+Index(
+    "tickets_assignee_keys_idx",
+    tickets.c.tenant_id,
+    tickets.c.assignee_keys,
+    postgresql_using="gin",
+    postgresql_where=LIVE,
+)
+# Unassigned tickets in page order, with their status so that counting the
+# unassigned open ones reads this index only. The condition is written as the
+# list query writes it, or PostgreSQL would not see that the index applies.
+UNASSIGNED: ColumnElement[bool] = literal_column(
+    "tickets.assignee_keys = '{}'::text[]", Boolean
+)
+Index(
+    "tickets_tenant_unassigned_idx",
+    tickets.c.tenant_id,
+    tickets.c.created_at,
+    tickets.c.id,
+    postgresql_include=["status"],
+    postgresql_where=text("deleted_at IS NULL AND assignee_keys = '{}'::text[]"),
+)
 Index(
     "tickets_tenant_priority_idx",
     tickets.c.tenant_id,
     tickets.c.priority,
     tickets.c.created_at,
     tickets.c.id,
+    postgresql_include=["status"],  # counted with a status filter, index-only
     postgresql_where=LIVE,
 )
 Index(
@@ -324,6 +361,7 @@ Index(
     tickets.c.topic_id,
     tickets.c.created_at,
     tickets.c.id,
+    postgresql_include=["status"],  # counted with a status filter, index-only
     postgresql_where=LIVE,
 )
 Index(

@@ -15,8 +15,8 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
-    exists,
+    Text,
+    cast,
     func,
     or_,
     select,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     tuple_,
     union,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk_tickets.adapters.repository import (
@@ -35,7 +36,8 @@ from desk_tickets.adapters.tables import (
     COMMENT_DOCUMENT,
     SIMPLE,
     TICKET_DOCUMENT,
-    ticket_assignees,
+    UNASSIGNED,
+    assignee_key,
     ticket_comments,
     tickets,
 )
@@ -94,18 +96,15 @@ def text_matches(tenant_id: str, text: str) -> list[ColumnElement[bool]]:
 
 
 def assigned_to(user_id: str, team_ids: Iterable[str]) -> ColumnElement[bool]:
-    """Assigned to the user or to one of the teams (ids given, so that the index
-    on assignees is searched for exactly these)."""
-    a = ticket_assignees
-    who = [and_(a.c.kind == "user", a.c.assignee_id == user_id)]
-    teams = sorted(team_ids)
-    if teams:
-        who.append(and_(a.c.kind == "team", a.c.assignee_id.in_(teams)))
-    return exists().where(a.c.ticket_id == tickets.c.id, or_(*who))
+    """Assigned to the user or to one of the teams (ids given, so that the GIN
+    index on the ticket's assignee keys is searched for exactly these)."""
+    keys = [assignee_key("user", user_id)]
+    keys += [assignee_key("team", team) for team in sorted(team_ids)]
+    return tickets.c.assignee_keys.op("&&")(cast(keys, ARRAY(Text)))
 
 
 def unassigned() -> ColumnElement[bool]:
-    return ~exists().where(ticket_assignees.c.ticket_id == tickets.c.id)
+    return UNASSIGNED
 
 
 def page_statement(
