@@ -134,3 +134,27 @@ async def test_teams_of_another_tenant_are_invisible(
 
     assert (await other.get(f"/v1/teams/{team['id']}")).status_code == 404
     assert (await other.get("/v1/teams")).json() == []
+
+
+async def test_a_team_working_unresolved_tickets_is_not_deleted(
+    admin: Caller,
+) -> None:
+    team = (await admin.post("/v1/teams", {"name": "Roofers"})).json()
+    assignee = {"kind": "team", "id": team["id"]}
+    working = await admin.ticket(assignee=assignee)
+    done = await admin.ticket(assignee=assignee, status="pending")
+    await admin.patch(f"/v1/tickets/{done['id']}", {"status": "resolved"})
+
+    refused = await admin.request("DELETE", f"/v1/teams/{team['id']}")
+    await admin.request(
+        "DELETE", f"/v1/tickets/{working['id']}/assignees/team/{team['id']}"
+    )
+    deleted = await admin.request("DELETE", f"/v1/teams/{team['id']}")
+    history = await admin.get(f"/v1/tickets/{done['id']}")
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("in-use")
+    assert working["reference"] in refused.json()["detail"]
+    assert done["reference"] not in refused.json()["detail"]
+    assert deleted.status_code == 204, deleted.text
+    assert history.json()["primary_assignee"] == assignee

@@ -67,7 +67,8 @@ async def remove_member(
     )
 
 
-@router.delete("/{team_id}", status_code=204)
+@router.delete("/{team_id}", status_code=204, responses=problem_responses(409))
 async def delete_team(team_id: uuid.UUID, who: TeamAdmin, tickets: Tickets) -> Response:
-    """Tickets assigned to the team keep it as an assignee (see docs/api.md)."""
+    """Refused (409) while unresolved tickets are assigned to the team; resolved
+    and closed ones keep it as an assignee (see docs/api.md)."""
     return await tickets.forward("DELETE", f"/v1/teams/{team_id}", who)

@@ -15,6 +15,8 @@ from helpdesk_contracts.vocabulary import (
 )
 from sqlalchemy import (
     Row,
+    Text,
+    cast,
     delete,
     func,
     literal,
@@ -23,7 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk_tickets.adapters.numbering import TICKET_COLUMNS, insert_numbered_ticket
@@ -36,7 +38,7 @@ from desk_tickets.adapters.tables import (
     tickets,
     topics,
 )
-from desk_tickets.domain.model import Assignee, Ticket
+from desk_tickets.domain.model import DONE_STATES, Assignee, Ticket
 
 
 def ticket_from_row(row: Row[Any], assignees: Sequence[Assignee] = ()) -> Ticket:
@@ -171,6 +173,28 @@ class TicketRepository:
                 Assignee(AssigneeKind(row.kind), row.assignee_id, row.is_primary)
             )
         return found
+
+    async def unresolved_assigned(
+        self, tenant_id: str, kind: str, assignee_id: str, sample: int = 5
+    ) -> tuple[int, list[str]]:
+        """How many live, unresolved tickets have this assignee, and a few of
+        their references, newest first."""
+        where = (
+            tickets.c.tenant_id == tenant_id,
+            tickets.c.deleted_at.is_(None),
+            tickets.c.status.not_in([s.value for s in DONE_STATES]),
+            tickets.c.assignee_keys.op("&&")(
+                cast([assignee_key(kind, assignee_id)], ARRAY(Text))
+            ),
+        )
+        count = await self._conn.scalar(select(func.count()).where(*where))
+        references = await self._conn.scalars(
+            select(tickets.c.reference)
+            .where(*where)
+            .order_by(tickets.c.created_at.desc())
+            .limit(sample)
+        )
+        return int(count or 0), list(references)
 
     async def replace_assignees(
         self, ticket_id: uuid.UUID, assignees: Sequence[Assignee]

@@ -32,3 +32,12 @@ class VersionMismatch(TicketsError):
         )
         self.expected = expected
         self.current = current
+
+
+class InUse(TicketsError):
+    """Removing something that live tickets still refer to."""
+
+    def __init__(self, what: str, key: object, reason: str) -> None:
+        super().__init__(f"{what} {key} {reason}")
+        self.what = what
+        self.key = key

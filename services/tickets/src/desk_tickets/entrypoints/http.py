@@ -35,6 +35,7 @@ from helpdesk_contracts.vocabulary import ActorKind
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import (
     Forbidden,
+    InUse,
     InvalidField,
     NotFound,
     TicketsError,
@@ -103,6 +104,8 @@ def to_problem(exc: TicketsError) -> Problem:
             return Problem(
                 412, str(exc), type_="version-mismatch", current_version=exc.current
             )
+        case InUse():
+            return Problem(409, str(exc), type_="in-use", title="Still in use")
         case _:
             return Problem(400, str(exc))
 

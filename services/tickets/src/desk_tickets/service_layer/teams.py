@@ -14,10 +14,11 @@ from helpdesk_contracts import Envelope
 from helpdesk_contracts.api.teams import TeamCreate, TeamRead, TeamUpdate
 from helpdesk_contracts.permissions import Permission
 from helpdesk_contracts.teams import v1
+from helpdesk_contracts.vocabulary import AssigneeKind
 from sqlalchemy import Row
 
 from desk_tickets.domain.access import Actor
-from desk_tickets.domain.errors import Forbidden, InvalidField, NotFound
+from desk_tickets.domain.errors import Forbidden, InUse, InvalidField, NotFound
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from desk_tickets.service_layer.views import SOURCE
 
@@ -113,11 +114,24 @@ async def remove_member(
 
 
 async def delete_team(uow: UnitOfWork, actor: Actor, team_id: uuid.UUID) -> None:
-    """Delete a team and its membership; tickets assigned to it keep the entry."""
+    """Delete a team and its membership. Refused while unresolved tickets are
+    assigned to it (nobody would be left working them); resolved and closed
+    tickets keep the entry as their history."""
     _require_groups(actor)
     now = datetime.now(UTC)
     async with uow:
-        await _team(uow, actor, team_id, for_update=True)
+        team = await _team(uow, actor, team_id, for_update=True)
+        count, references = await uow.tickets.unresolved_assigned(
+            actor.tenant_id, AssigneeKind.TEAM.value, str(team_id)
+        )
+        if count:
+            more = ", ..." if count > len(references) else ""
+            raise InUse(
+                "team",
+                repr(team.name),
+                f"is assigned to {count} unresolved ticket(s) "
+                f"({', '.join(references)}{more}): reassign them first",
+            )
         row = await uow.teams.mark_deleted(team_id, now)
         event = v1.TeamDeleted(team_id=team_id, version=row.version, deleted_at=now)
         uow.publish(_envelope(event, actor.tenant_id, team_id, row.version))
