@@ -95,6 +95,7 @@ def assignees(**fields: Any) -> Envelope[Any]:
         "ticket_id": TICKET,
         "reference": REFERENCE,
         "actor": OPERATOR,
+        "subject": "Printer jammed",
     }
     return wrap(TicketAssigneesChanged(**{**defaults, **fields}))
 
@@ -108,5 +109,6 @@ def status(to: str, actor: Actor = OPERATOR, **fields: Any) -> Envelope[Any]:
         "to_status": to,
         "changed_at": NOW,
         "requester_id": "rita",
+        "subject": "Printer jammed",
     }
     return wrap(TicketStatusChanged(**{**defaults, **fields}))

@@ -17,6 +17,7 @@ from tests.unit.notifications.builders import (
     sla_point,
     status,
     team,
+    user,
 )
 
 URL = "https://portal.example.com/requests/{ticket_id}"
@@ -94,3 +95,19 @@ def test_an_assignment_through_a_team_names_the_team() -> None:
 
     assert message.title == "Assigned to you (team Night)"
     assert "assigned to your team Night as primary assignee" in message.body
+
+
+def test_assignment_and_status_notices_name_the_ticket_by_its_subject() -> None:
+    olga, rita = person("olga"), person("rita")
+    people = {"olga": olga, "rita": rita}
+    assigned = notices.assignment_notices(assignees(primary=user("olga")))
+    pending = notices.status_notices(status("pending"))
+    untitled = notices.status_notices(status("pending", subject=""))
+
+    to_olga = compose(assigned, assigned.notices[0], olga, people, render, URL)
+    to_rita = compose(pending, pending.notices[0], rita, people, render, URL)
+    bare = compose(untitled, untitled.notices[0], rita, people, render, URL)
+
+    assert "SR-2026-0042 (Printer jammed) was assigned to you" in to_olga.body
+    assert "SR-2026-0042 (Printer jammed) is now waiting for you" in to_rita.body
+    assert "SR-2026-0042 is now waiting for you" in bare.body

@@ -104,6 +104,8 @@ class TicketStatusChanged(_TicketEvent):
     to_status: TicketStatus
     changed_at: AwareDatetime
     requester_id: str | None = None
+    subject: str = ""
+    """The ticket's subject, for notices; empty from producers before it existed."""
 
 
 class TicketTopicChanged(_TicketEvent):
@@ -125,6 +127,8 @@ class TicketAssigneesChanged(_TicketEvent):
     additional: list[Assignee] = []
     previous_primary: Assignee | None = None
     previous_additional: list[Assignee] = []
+    subject: str = ""
+    """The ticket's subject, for notices; empty from producers before it existed."""
 
 
 class TicketDeleted(_TicketEvent):

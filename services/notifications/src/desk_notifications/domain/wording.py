@@ -35,7 +35,8 @@ Reply to this email to add to the conversation.
 ASSIGNED_TITLE = "Assigned to you{% if via_team %} (team {{ via_team }}){% endif %}"
 ASSIGNED_BODY = """Hello {{ recipient.name }},
 
-{{ ticket.reference }} was assigned to \
+{{ ticket.reference }}{% if ticket.subject %} ({{ ticket.subject }}){% endif %} \
+was assigned to \
 {% if via_team %}your team {{ via_team }}{% else %}you{% endif %}\
 {% if role == 'primary' %} as primary assignee{% endif %} by {{ actor.name }}.
 """
@@ -43,7 +44,8 @@ ASSIGNED_BODY = """Hello {{ recipient.name }},
 STATUS_TITLE = "Your request is now {{ status.to_label }}"
 STATUS_BODY = """Hello {{ recipient.name }},
 
-Your request {{ ticket.reference }} is now {{ status.to_label }} \
+Your request {{ ticket.reference }}\
+{% if ticket.subject %} ({{ ticket.subject }}){% endif %} is now {{ status.to_label }} \
 (it was {{ status.from_label }}).
 {% if status.to == 'pending' %}
 We are waiting for your answer: reply to this email to carry on.

@@ -23,8 +23,10 @@ REQUESTER_STATUSES = frozenset(
 """Statuses a requester is told about: we wait for them, or their request is done."""
 
 
-def _ticket(reference: str, ticket_id: uuid.UUID, **more: Any) -> dict[str, Any]:
-    return {"id": str(ticket_id), "reference": reference, "subject": "", **more}
+def _ticket(
+    reference: str, ticket_id: uuid.UUID, subject: str, **more: Any
+) -> dict[str, Any]:
+    return {"id": str(ticket_id), "reference": reference, "subject": subject, **more}
 
 
 def _label(value: str) -> str:
@@ -187,7 +189,7 @@ def _assigned(
         title_template=wording.ASSIGNED_TITLE,
         body_template=wording.ASSIGNED_BODY,
         variables={
-            "ticket": _ticket(event.reference, event.ticket_id),
+            "ticket": _ticket(event.reference, event.ticket_id, subject=event.subject),
             "role": role,
         },
     )
@@ -207,7 +209,10 @@ def status_notices(envelope: Envelope[TicketStatusChanged]) -> EventNotices:
                 body_template=wording.STATUS_BODY,
                 variables={
                     "ticket": _ticket(
-                        event.reference, event.ticket_id, status=event.to_status.value
+                        event.reference,
+                        event.ticket_id,
+                        subject=event.subject,
+                        status=event.to_status.value,
                     ),
                     "status": {
                         "from": event.from_status.value,

@@ -77,6 +77,7 @@ def change_events(
                 to_status=after.status,
                 changed_at=after.updated_at,
                 requester_id=after.requester_id,
+                subject=after.subject,
             )
         )
     if (before.topic_id, before.sub_topic_id) != (after.topic_id, after.sub_topic_id):
@@ -100,6 +101,7 @@ def change_events(
                 previous_additional=[
                     _event_assignee(a) for a in before.additional_assignees
                 ],
+                subject=after.subject,
             )
         )
     return [envelope(e, after) for e in events]
