@@ -23,3 +23,19 @@ async def test_prefixes_come_first_then_fuzzy_matches(desk: Caller) -> None:
     assert await names(desk, "plumbng") == ["Johnson Plumbing"]
     assert await names(desk, "50%") == []
     assert await names(desk, "") == sorted(NAMES)
+
+
+async def test_a_page_full_of_prefixes_is_read_in_order_without_fuzzy_matches(
+    desk: Caller,
+) -> None:
+    entries = [{"id": f"d{n}", "name": f"Delta {n:02d}"} for n in range(30)]
+    entries.append({"id": "near", "name": "Deltta Air"})
+    await desk.request(
+        "PUT", "/v1/admin/directory/customers", json={"entries": entries}
+    )
+
+    first = await desk.get("/v1/directory/customers", q="delta", limit=5)
+    wider = await desk.get("/v1/directory/customers", q="delta", limit=40)
+
+    assert [e["name"] for e in first.json()] == [f"Delta {n:02d}" for n in range(5)]
+    assert [e["name"] for e in wider.json()][-1] == "Deltta Air"

@@ -21,7 +21,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     update,
 )
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from desk_tickets.adapters.numbering import TICKET_COLUMNS, insert_numbered_ticket
 from desk_tickets.adapters.tables import (
+    DIRECTORY_NAME_ORDER,
     assignee_key,
     audit_log,
     directory,
@@ -359,22 +359,30 @@ class DirectoryRepository:
     async def search(
         self, tenant_id: str, kind: str, query: str, limit: int
     ) -> list[Row[Any]]:
-        """Names starting with ``query`` first, then names holding a word close to
-        it (pg_trgm's word similarity, so typos match), best first."""
-        name = func.lower(directory.c.name)
+        """Names starting with ``query``, alphabetically; when they do not fill the
+        page, names holding a word close to it (pg_trgm's word similarity, so typos
+        match), best first."""
         typed = query.strip().lower()
+        mine = (directory.c.tenant_id == tenant_id, directory.c.kind == kind)
+        name = func.lower(directory.c.name)
         starts = name.startswith(typed, autoescape=True)
-        statement = select(directory).where(
-            directory.c.tenant_id == tenant_id, directory.c.kind == kind
-        )
-        if len(typed) < FUZZY_FROM:
-            statement = statement.where(starts).order_by(name)
-        else:
-            close = literal(typed).op("<%")(name)
-            statement = statement.where(or_(starts, close)).order_by(
-                starts.desc(), func.word_similarity(typed, name).desc(), name
+        found = list(
+            await self._conn.execute(
+                select(directory)
+                .where(*mine, starts)
+                .order_by(DIRECTORY_NAME_ORDER, directory.c.id)
+                .limit(limit)
             )
-        return list((await self._conn.execute(statement.limit(limit))).all())
+        )
+        if len(found) == limit or len(typed) < FUZZY_FROM:
+            return found
+        close = (
+            select(directory)
+            .where(*mine, literal(typed).op("<%")(name), ~starts)
+            .order_by(func.word_similarity(typed, name).desc(), name, directory.c.id)
+            .limit(limit - len(found))
+        )
+        return found + list(await self._conn.execute(close))
 
 
 FUZZY_FROM = 3  # characters; shorter text has too few trigrams to compare

@@ -374,6 +374,8 @@ Index(
 )
 Index(
     "directory_name_trgm_idx",
+    directory.c.tenant_id,
+    directory.c.kind,
     func.lower(directory.c.name).label("name_lower"),
     postgresql_using="gin",
     postgresql_ops={"name_lower": "gin_trgm_ops"},
@@ -385,6 +387,9 @@ Index(
     func.lower(directory.c.name).label("name_lower"),
     postgresql_ops={"name_lower": "text_pattern_ops"},
 )
+# The order of that index (bytewise, whatever the database's collation): a prefix
+# search then reads its first names in order and stops.
+DIRECTORY_NAME_ORDER: ColumnElement[Any] = literal_column("lower(directory_entries.name) USING ~<~")
 Index(
     "ticket_comments_search_idx",
     ticket_comments.c.tenant_id,
