@@ -109,3 +109,39 @@ async def test_sub_topic_of_a_sub_topic_is_refused(desk: Caller) -> None:
     answer = await desk.post(f"/v1/topics/{sub['id']}/sub-topics", {"name": "deeper"})
 
     assert answer.status_code == 422
+
+
+async def test_a_map_pin_stands_in_for_a_location_never_beside_one(
+    desk: Caller,
+) -> None:
+    entries = [{"id": "loc-1", "name": "Harbour House"}]
+    await desk.request(
+        "PUT", "/v1/admin/directory/locations", json={"entries": entries}
+    )
+    pin = {"latitude": 51.5, "longitude": -0.12}
+
+    both = await desk.post(
+        "/v1/tickets",
+        {
+            "subject": "Leak",
+            "description": "Roof",
+            "location_id": "loc-1",
+            "map_pin": pin,
+        },
+    )
+    pinned = await desk.ticket(map_pin=pin)
+    located = await desk.patch(f"/v1/tickets/{pinned['id']}", {"location_id": "loc-1"})
+    moved = await desk.patch(
+        f"/v1/tickets/{pinned['id']}", {"location_id": "loc-1", "map_pin": None}
+    )
+    repinned = await desk.patch(f"/v1/tickets/{pinned['id']}", {"map_pin": pin})
+
+    assert both.status_code == 422
+    assert _fields(both) == ["map_pin"]
+    assert located.status_code == 422
+    assert _fields(located) == ["location_id"]
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["location_id"] == "loc-1"
+    assert moved.json()["map_pin"] is None
+    assert repinned.status_code == 422
+    assert _fields(repinned) == ["map_pin"]

@@ -389,7 +389,9 @@ Index(
 )
 # The order of that index (bytewise, whatever the database's collation): a prefix
 # search then reads its first names in order and stops.
-DIRECTORY_NAME_ORDER: ColumnElement[Any] = literal_column("lower(directory_entries.name) USING ~<~")
+DIRECTORY_NAME_ORDER: ColumnElement[Any] = literal_column(
+    "lower(directory_entries.name) USING ~<~"
+)
 Index(
     "ticket_comments_search_idx",
     ticket_comments.c.tenant_id,

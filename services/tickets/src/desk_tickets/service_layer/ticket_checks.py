@@ -38,6 +38,18 @@ async def check_directory(
             raise InvalidField(field, f"no {kind[:-1]} {entry_id!r} in this tenant")
 
 
+def check_place(location_id: str | None, latitude: float | None, field: str) -> None:
+    """A map pin stands in for a location that is not known: never both at once.
+
+    ``field`` is the one this request set, which the error names."""
+    if location_id is not None and latitude is not None:
+        raise InvalidField(
+            field,
+            "a ticket has a known location or a map pin, not both: "
+            "clear one in the same request",
+        )
+
+
 async def check_topics(
     uow: UnitOfWork,
     tenant_id: str,

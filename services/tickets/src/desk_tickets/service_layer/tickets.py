@@ -30,6 +30,7 @@ from desk_tickets.domain.model import (
 from desk_tickets.service_layer.teams import with_teams
 from desk_tickets.service_layer.ticket_checks import (
     check_directory,
+    check_place,
     check_topics,
     links,
     primary_assignees,
@@ -61,6 +62,8 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, cmd: TicketCreate) -> Ticke
     requester_id = requester_for(actor, cmd.requester_id)
     now = _now()
     placeholder = f"{REFERENCE_PREFIX}-PENDING-{uuid.uuid4().hex}"
+    pin = cmd.map_pin.latitude if cmd.map_pin else None
+    check_place(cmd.location_id, pin, "map_pin")
     async with uow.autocommit() as work:
         await check_directory(work, actor, {"requester_id": requester_id, **links(cmd)})
         default_sla_id = await check_topics(
@@ -253,6 +256,12 @@ async def _plan_change(
         pin = cmd.map_pin
         columns["latitude"] = pin.latitude if pin else None
         columns["longitude"] = pin.longitude if pin else None
+    if given & {"map_pin", "location_id"}:
+        check_place(
+            columns.get("location_id", ticket.location_id),
+            columns.get("latitude", ticket.latitude),
+            "map_pin" if "map_pin" in given else "location_id",
+        )
     if cmd.status is not None:
         columns.update(status_stamps(ticket, cmd.status, actor.user_id, now))
     change = _Change(columns)
