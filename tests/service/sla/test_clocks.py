@@ -298,6 +298,8 @@ async def test_due_points_fire_once_with_what_consumers_need(
     assert breach["data"]["notify"]["primary_assignee"] is True
     assert breach["data"]["status"] == "open"
     assert breach["tenantid"] == desk.tenant
+    assert warning["data"]["remaining_seconds"] == 3600.0
+    assert breach["data"]["remaining_seconds"] == 0.0
 
 
 async def test_workers_side_by_side_fire_each_point_once(

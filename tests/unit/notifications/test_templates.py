@@ -56,6 +56,13 @@ def test_a_warning_says_how_long_remains() -> None:
     assert body == "2 hours|"
 
 
+def test_the_time_remaining_is_business_time_when_the_clock_gives_it() -> None:
+    # Warned on a Friday evening; the breach is one working hour away, on Monday.
+    body = render_sla("{{ sla.remaining }}", breached=False, remaining_seconds=3900.0)
+
+    assert body == "1 hour 5 minutes"
+
+
 @pytest.mark.parametrize(
     "template",
     [

@@ -90,6 +90,9 @@ class _PointReached(_ClockEvent):
     primary_assignee: Assignee | None = None
     additional_assignees: list[Assignee] = []
     breach_due_at: AwareDatetime | None = None
+    remaining_seconds: float | None = None
+    """Business seconds left to the breach at this point (0 at the breach); absent
+    from producers older than the field."""
 
 
 class SlaWarning(_PointReached):

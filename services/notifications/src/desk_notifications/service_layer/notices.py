@@ -38,11 +38,7 @@ def _utc(moment: datetime) -> str:
 
 
 def _words(span: timedelta) -> str:
-    """A duration as people say it: ``2 hours 5 minutes``, ``less than a minute``.
-
-    Wall-clock time between the event's instants; the SLA clock itself counts
-    business time, so over a night or a weekend the two differ.
-    """
+    """A duration as people say it: ``2 hours 5 minutes``, ``less than a minute``."""
     minutes = max(int(span.total_seconds() // 60), 0)
     if minutes == 0:
         return "less than a minute"
@@ -50,6 +46,14 @@ def _words(span: timedelta) -> str:
     hours, minutes = divmod(rest, 60)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
     return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
+
+
+def _remaining(event: SlaWarning | SlaBreached, breach_at: datetime) -> timedelta:
+    """Business time left to the breach as the clock counts it; wall-clock time
+    from events that do not carry it."""
+    if event.remaining_seconds is not None:
+        return timedelta(seconds=event.remaining_seconds)
+    return breach_at - event.fired_at
 
 
 def _audience_of(assignees: list[Assignee]) -> Audience:
@@ -99,7 +103,7 @@ def sla_point_notices(envelope: Envelope[SlaWarning | SlaBreached]) -> EventNoti
             "breach_due_at": _utc(breach_at),
             "fired_at": _utc(event.fired_at),
             "colour": event.colour,
-            "remaining": "" if breached else _words(breach_at - event.fired_at),
+            "remaining": "" if breached else _words(_remaining(event, breach_at)),
             "overdue": _words(event.fired_at - event.due_at) if breached else "",
         },
     }

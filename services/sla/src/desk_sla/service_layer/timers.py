@@ -53,7 +53,7 @@ _CLAIM = text(
     WHERE k.id = due.id
     RETURNING
         k.id, k.tenant_id, k.ticket_id, k.definition_id, k.snapshot_id, k.version,
-        k.warning_due_at, k.breach_due_at,
+        k.warning_due_at, k.breach_due_at, k.warning_budget, k.breach_budget,
         k.warning_fired_at = :now AS warning_fired,
         k.breach_fired_at = :now AS breach_fired,
         coalesce(t.reference, '') AS reference,
@@ -139,6 +139,12 @@ def _envelope(
         value = getattr(row, optional)
         if value is not None:
             data[optional] = value
+    # The warning fires when the clock has counted its budget: what is left is
+    # the difference of the budgets, in business seconds.
+    if point.event is SlaBreached:
+        data["remaining_seconds"] = 0.0
+    elif row.warning_budget is not None:
+        data["remaining_seconds"] = float(row.breach_budget - row.warning_budget)
     return orjson.dumps(
         {
             "specversion": "1.0",
