@@ -135,7 +135,9 @@ async def test_search_finds_words_prefixes_fragments_references_and_public_comme
 
     assert await subjects(desk, q="boiler") == ["Boiler pressure low"]
     assert await subjects(desk, q="press") == ["Boiler pressure low"]
-    assert await subjects(desk, q="RADIAT downstairs") == ["Window"]
+    assert await subjects(desk, q="RADIATOR downst") == ["Window"]
+    assert await subjects(desk, q="radiat* downstairs") == ["Window"]
+    assert await subjects(desk, q="radiat downstairs") == []
     assert await subjects(desk, q="oiler") == ["Boiler pressure low"]
     assert await subjects(desk, q=boiler["reference"]) == ["Boiler pressure low"]
     assert await subjects(desk, q=boiler["reference"][3:]) == ["Boiler pressure low"]

@@ -44,15 +44,27 @@ from desk_tickets.adapters.tables import (
 from desk_tickets.domain.model import Ticket
 
 Key = tuple[datetime, uuid.UUID]
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"(\w+)(\*?)", re.UNICODE)
+MAX_WORDS = 8
 REFERENCE = re.compile(r"[A-Za-z]+-\d{4}-\d{4,}")
 MIN_FRAGMENT = 3  # shorter text has no trigram to look up
 
 
 def prefix_query(text: str) -> str | None:
-    """A ``to_tsquery`` text matching every word of ``text`` as a prefix."""
-    words = _WORD.findall(text.lower())[:8]
-    return " & ".join(f"{w}:*" for w in words) or None
+    """A ``to_tsquery`` text matching every word of ``text``: whole words, but the
+    last one (still being typed) and any written with a trailing ``*`` as prefixes.
+
+    A prefix of a common word collects every lexeme it starts in the GIN index
+    before the rarer words can narrow the match, so only the words that need it
+    are prefixes (docs/triage.md).
+    """
+    words = _WORD.findall(text.lower())[:MAX_WORDS]
+    last = len(words) - 1
+    terms = [
+        f"{word}:*" if star or index == last else word
+        for index, (word, star) in enumerate(words)
+    ]
+    return " & ".join(terms) or None
 
 
 def _like(text: str) -> str:
@@ -87,7 +99,9 @@ def text_matches(tenant_id: str, text: str) -> list[ColumnElement[bool]]:
         )
         found.append(t.c.id.in_(commented))
     fragment = text.strip()
-    if len(fragment) >= MIN_FRAGMENT:
+    if len(fragment) >= MIN_FRAGMENT and not any(c.isspace() for c in fragment):
+        # One token: it may be part of a reference or a word. Several words are
+        # found by their words; their trigrams would only slow the search down.
         like = _like(fragment)
         own += [t.c.reference.ilike(like), t.c.subject.ilike(like)]
     if own:
