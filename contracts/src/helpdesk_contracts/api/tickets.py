@@ -161,6 +161,9 @@ class TicketRead(BaseModel):
     topic_id: uuid.UUID | None
     sub_topic_id: uuid.UUID | None
     requester_id: str | None
+    requester_email: str | None = None
+    """A requester the directory does not know, by address (mail from a stranger)."""
+    requester_name: str | None = None
     created_by: ActorRead
     member_id: str | None
     customer_id: str | None

@@ -49,6 +49,11 @@ class TicketSnapshot(_Model):
     topic_id: uuid.UUID | None = None
     sub_topic_id: uuid.UUID | None = None
     requester_id: str | None = None
+    requester_email: str | None = None
+    """The address of a requester the directory does not know (``requester_id``
+    empty): a ticket opened by mail from an unknown sender. Told by email."""
+    requester_name: str | None = None
+    """That sender's display name, when their mail gave one."""
     created_by: Actor
     member_id: str | None = None
     customer_id: str | None = None
@@ -106,6 +111,9 @@ class TicketStatusChanged(_TicketEvent):
     requester_id: str | None = None
     subject: str = ""
     """The ticket's subject, for notices; empty from producers before it existed."""
+    requester_email: str | None = None
+    """Where to reach a requester the directory does not know (see the snapshot)."""
+    requester_name: str | None = None
 
 
 class TicketTopicChanged(_TicketEvent):
@@ -159,6 +167,9 @@ class TicketCommentAdded(_TicketEvent):
     mentions: list[str] = []
     attachments: list[CommentAttachment] = []
     requester_id: str | None = None
+    requester_email: str | None = None
+    """Where to reach a requester the directory does not know (see the snapshot)."""
+    requester_name: str | None = None
     subject: str
     channel: TicketChannel = TicketChannel.PORTAL
     created_at: AwareDatetime
