@@ -118,6 +118,9 @@ tickets = Table(
     Column("topic_id", Uuid, ForeignKey("topics.id")),
     Column("sub_topic_id", Uuid, ForeignKey("topics.id")),
     Column("requester_id", String(128)),
+    # A sender the directory does not know, kept to answer them by mail.
+    Column("requester_email", Text),
+    Column("requester_name", Text),
     Column("created_by_id", String(128), nullable=False),
     Column("created_by_kind", String(16), nullable=False),
     Column("member_id", String(128)),

@@ -57,6 +57,9 @@ class Ticket:
     version: int
     assignees: tuple[Assignee, ...] = field(default=())
     tags: tuple[str, ...] = field(default=())
+    requester_email: str | None = None
+    """Who asked, by address, when the directory did not know them (mail)."""
+    requester_name: str | None = None
 
     @property
     def primary_assignee(self) -> Assignee | None:

@@ -83,6 +83,8 @@ def comment_added(actor: Actor, ticket: Ticket, comment: Comment) -> Envelope[An
         mentions=list(comment.mentions),
         attachments=[event_attachment(a) for a in comment.attachments],
         requester_id=ticket.requester_id,
+        requester_email=ticket.requester_email,
+        requester_name=ticket.requester_name,
         subject=ticket.subject,
         channel=comment.channel,
         created_at=comment.created_at,

@@ -5,7 +5,9 @@ event's ``ticket_id``) or carries the ticket's reference in its subject; otherwi
 it opens a ticket on the ``email`` channel whose description is the whole text
 prefixed ``[Created from email]``. The sender is matched to the tenant's directory
 users by address; an unknown sender leaves the requester empty and is recorded in
-the audit entry (``from_address``) and, on a comment, in its first line.
+the audit entry (``from_address``), on the ticket (``requester_email`` and
+``requester_name``, so notices can answer them by mail) and, on a comment, in its
+first line.
 
 A new ticket, its files, its events and the inbox row are written in one
 transaction. A comment goes through :func:`.comments.add_comment`, which owns its
@@ -53,6 +55,8 @@ NO_SUBJECT = "(no subject)"
 NO_TEXT = "(no text)"
 MAX_COMMENT = 150_000
 """Characters of a reply kept in its comment (comments take at most 200,000)."""
+MAX_NAME = 255
+"""Characters of an unknown sender's display name kept on the ticket."""
 _MAIL_COMMENTS = uuid.UUID("5b1f4f1e-8f55-4b43-9a57-6d0c2f1b7a10")
 """Namespace of comment ids derived from mail ids."""
 _MAIL_PERMISSIONS = frozenset(
@@ -228,6 +232,18 @@ async def _topic(
     return sla, mail.default_topic_id
 
 
+def unknown_requester(
+    sender: str | None, mail: MailReceived
+) -> tuple[str | None, str | None]:
+    """The address and name to answer a sender the directory does not know by."""
+    address = mail.from_address.strip()
+    if sender is not None or "@" not in address or len(address.split()) != 1:
+        return None, None
+    # One line: the name is shown, and written into the To header of notices.
+    name = " ".join((mail.from_name or "").split())[:MAX_NAME]
+    return address, name or None
+
+
 def _new_ticket(
     actor: Actor, sender: str | None, mail: MailReceived, topic_id: uuid.UUID | None
 ) -> Ticket:
@@ -235,6 +251,7 @@ def _new_ticket(
     text = (mail.full_body or mail.body).strip()
     subject = " ".join(mail.subject.split())[:255] or NO_SUBJECT
     fields: dict[str, Any] = {name: None for name in _OPTIONAL}
+    requester_email, requester_name = unknown_requester(sender, mail)
     return Ticket(
         **fields,
         id=uuid.uuid4(),
@@ -247,6 +264,8 @@ def _new_ticket(
         channel=TicketChannel.EMAIL,
         topic_id=topic_id,
         requester_id=sender,
+        requester_email=requester_email,
+        requester_name=requester_name,
         created_by_id=actor.user_id,
         created_by_kind=actor.kind,
         created_at=now,

@@ -78,6 +78,8 @@ def change_events(
                 changed_at=after.updated_at,
                 requester_id=after.requester_id,
                 subject=after.subject,
+                requester_email=after.requester_email,
+                requester_name=after.requester_name,
             )
         )
     if (before.topic_id, before.sub_topic_id) != (after.topic_id, after.sub_topic_id):

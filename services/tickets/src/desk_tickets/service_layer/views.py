@@ -44,6 +44,8 @@ def ticket_fields(ticket: Ticket) -> dict[str, Any]:
         "topic_id": ticket.topic_id,
         "sub_topic_id": ticket.sub_topic_id,
         "requester_id": ticket.requester_id,
+        "requester_email": ticket.requester_email,
+        "requester_name": ticket.requester_name,
         "created_by": {"id": ticket.created_by_id, "kind": ticket.created_by_kind},
         "member_id": ticket.member_id,
         "customer_id": ticket.customer_id,
