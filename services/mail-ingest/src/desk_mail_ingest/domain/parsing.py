@@ -1,12 +1,13 @@
 """Reading a raw RFC 5322 message into what the desk needs, whatever its state.
 
 The MIME tree is parsed with ``compat32``, ten times faster than ``policy.default``
-on real mail; the few headers the desk reads are then modelled with
-``policy.default``'s header classes (encoded words, address lists), and a header
-those cannot model is decoded the ``compat32`` way. Bodies are decoded with their
-declared charset, or with replacement characters when the charset is unknown or
-lies. Nothing here raises on malformed input except :class:`Unparseable`, for
-bytes that are not mail at all.
+on real mail, except that raw 8-bit header bytes (SMTPUTF8 mail, or a client that
+skips RFC 2047) are read as UTF-8, else as Windows-1252, instead of as unknown
+bytes. Address headers are then modelled with ``policy.default``'s header classes;
+other headers have their encoded words decoded with the charset rules of bodies.
+Bodies are decoded with their declared charset (see :mod:`charsets`). Nothing here
+raises on malformed input except :class:`Unparseable`, for bytes that are not mail
+at all.
 """
 
 import email
@@ -14,9 +15,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.header import decode_header, make_header
+from email.errors import HeaderParseError
+from email.header import Header, decode_header
 from email.message import Message
+from email.policy import Compat32
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 
 from desk_mail_ingest.domain import bodies, charsets
 from desk_mail_ingest.domain.errors import Unparseable
@@ -25,7 +29,13 @@ from desk_mail_ingest.domain.model import Part
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^<>\s\"',;:()]+@[^<>\s\"',;:()]+")
 _REFERENCE = re.compile(r"\[?\b(SR-\d{4}-\d{4,})\b\]?", re.IGNORECASE)
+_ADDRESS_HEADERS = frozenset({"from", "sender", "reply-to"})
 SYNTHETIC_DOMAIN = "synthesised.desk.invalid"
+
+if TYPE_CHECKING:  # typeshed makes policies generic; the runtime class is not
+    _Compat32 = Compat32[Message]
+else:
+    _Compat32 = Compat32
 
 
 @dataclass
@@ -72,7 +82,7 @@ def parse(raw: bytes) -> ParsedMail:
     """Everything the desk reads from ``raw``; ``Unparseable`` if it is not mail."""
     if not raw.strip():
         raise Unparseable("the message is empty")
-    message = email.message_from_bytes(raw, policy=policy.compat32)
+    message = email.message_from_bytes(raw, policy=_POLICY)
     headers = _Headers(message)
     if not message.keys():
         raise Unparseable("the message has no headers")
@@ -104,8 +114,26 @@ def _first_id(value: str) -> str | None:
     return found[0] if found else None
 
 
+class _EightBitHeaders(_Compat32):
+    """``compat32``, with raw 8-bit header bytes read as text, not kept as bytes.
+
+    ``compat32`` returns such a value as a ``Header`` of unknown bytes, which prints
+    them as replacement marks; this reads them as UTF-8 when valid, else cp1252.
+    """
+
+    def header_fetch_parse(  # type: ignore[override]  # compat32's str | Header
+        self, name: str, value: str
+    ) -> str | Header:
+        if isinstance(value, str):
+            return charsets.unescaped(value)
+        return super().header_fetch_parse(name, value)
+
+
+_POLICY = _EightBitHeaders()
+
+
 class _Headers:
-    """Header values as text: ``policy.default``'s reading, else ``compat32``'s."""
+    """Header values as text, encoded words decoded."""
 
     def __init__(self, message: Message) -> None:
         self._message = message
@@ -114,12 +142,14 @@ class _Headers:
         value = self._message.get(name)
         if value is None:
             return ""
-        text = _unescaped("".join(str(value).splitlines()))
+        text = "".join(str(value).splitlines())
+        if name in _ADDRESS_HEADERS:
+            return _modelled(name, text)
         try:
-            return str(policy.default.header_factory(name, text))
-        # policy.default raises assorted errors on headers it cannot model.
-        except (ValueError, IndexError, TypeError, AttributeError, LookupError):
-            return self._legacy_value(text)
+            return _decoded_words(text)
+        # A broken encoded word (bad base64): policy.default keeps it as it is.
+        except HeaderParseError:
+            return _modelled(name, text)
 
     def sender(self) -> tuple[str, str]:
         """The From name and address; Sender or Reply-To when From has none."""
@@ -136,19 +166,29 @@ class _Headers:
                 return "", loose[0].lower()
         return "", ""
 
-    @staticmethod
-    def _legacy_value(text: str) -> str:
+
+def _modelled(name: str, text: str) -> str:
+    """``text`` as ``policy.default`` reads the header ``name``."""
+    try:
+        return charsets.unescaped(str(policy.default.header_factory(name, text)))
+    # policy.default raises assorted errors on headers it cannot model.
+    except (ValueError, IndexError, TypeError, AttributeError, LookupError):
         try:
-            return str(make_header(decode_header(text)))
-        except (ValueError, LookupError, UnicodeError):
+            return _decoded_words(text)
+        except HeaderParseError:
             return text
 
 
-def _unescaped(text: str) -> str:
-    """Raw 8-bit header bytes (kept as surrogates by the parser) read as UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogateescape")
-        return charsets.decode_text(raw, "utf-8")
-    return text
+def _decoded_words(text: str) -> str:
+    """``text`` with its RFC 2047 words decoded by the desk's charset rules."""
+    return "".join(
+        _decoded_chunk(data, charset) for data, charset in decode_header(text)
+    )
+
+
+def _decoded_chunk(data: bytes | str, charset: str | None) -> str:
+    if isinstance(data, str):
+        return data
+    if charset is None:  # the text between words, as decode_header encodes it
+        return data.decode("raw-unicode-escape")
+    return charsets.decode_text(data, charset)
