@@ -28,6 +28,8 @@ class Mailbox:
     imap_tls: bool
     last_polled_at: datetime | None = None
     last_error: str | None = None
+    reply: bool = False
+    """The tenant's reply mailbox: named in Reply-To of the desk's notices."""
 
     @property
     def polled(self) -> bool:
@@ -64,6 +66,30 @@ class MailboxRepository:
 
     async def polled(self) -> list[Mailbox]:
         return [m for m in await self.listed() if m.polled]
+
+    async def reply_address(self, tenant_id: str) -> str | None:
+        """The tenant's active reply mailbox, else its oldest active one."""
+        statement = (
+            select(mailboxes.c.address)
+            .where(mailboxes.c.tenant_id == tenant_id, mailboxes.c.active)
+            .order_by(
+                mailboxes.c.reply.desc(), mailboxes.c.created_at, mailboxes.c.address
+            )
+            .limit(1)
+        )
+        return (await self._conn.execute(statement)).scalar_one_or_none()
+
+    async def unmark_reply(self, tenant_id: str, keep: uuid.UUID) -> None:
+        """Make no mailbox of the tenant but ``keep`` its reply mailbox."""
+        await self._conn.execute(
+            update(mailboxes)
+            .where(
+                mailboxes.c.tenant_id == tenant_id,
+                mailboxes.c.reply,
+                mailboxes.c.id != keep,
+            )
+            .values(reply=False, updated_at=func.now())
+        )
 
     async def upsert(self, values: dict[str, Any]) -> tuple[Mailbox, bool]:
         """Insert or update the mailbox of ``values["address"]``; true if created."""

@@ -38,6 +38,8 @@ mailboxes = Table(
     Column("tenant_id", String(64), nullable=False),
     Column("default_topic_id", Uuid),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    # The address the desk's mail about the tenant's tickets names in Reply-To.
+    Column("reply", Boolean, nullable=False, server_default=text("false")),
     Column("imap_host", Text),
     Column("imap_port", Integer),
     Column("imap_user", Text),

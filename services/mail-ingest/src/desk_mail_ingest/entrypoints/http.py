@@ -1,10 +1,13 @@
 """The mail-ingest HTTP API: raw-message upload, mailboxes, received mail.
 
-The gateway exposes it under ``/v1/mail`` to holders of ``portal:tenants:write``
-and passes the caller in ``X-Desk-*`` headers, which this API trusts: every call
-is scoped to the caller's tenant. Uploads may instead carry the shared secret
+The gateway exposes ``/v1/mail`` to holders of ``portal:tenants:write`` and
+passes the caller in ``X-Desk-*`` headers, which this API trusts: every call is
+scoped to the caller's tenant. Uploads may instead carry the shared secret
 ``X-Desk-Mail-Secret`` (``DESK_MAIL_UPLOAD_SECRET``), for providers that post
 inbound mail to a webhook; such a call may deliver to any mailbox.
+
+``GET /v1/internal/reply-address`` is for other services (the gateway does not
+forward it): the notifications workers ask where replies to a tenant's notices go.
 """
 
 import hmac
@@ -22,12 +25,14 @@ from desk_mail_ingest.entrypoints.schemas import (
     MessagePage,
     MessageRead,
     OutcomeRead,
+    ReplyAddressRead,
     Status,
 )
 from desk_mail_ingest.service_layer.intake import MailIntake
 from desk_mail_ingest.service_layer.mailboxes import MailboxAdmin
 
-router = APIRouter(prefix="/v1/mail")
+mail_api = APIRouter(prefix="/v1/mail")
+internal_api = APIRouter(prefix="/v1/internal", tags=["internal"])
 
 
 async def caller_tenant(
@@ -69,7 +74,7 @@ Intake = Annotated[MailIntake, Depends(intake)]
 Admin = Annotated[MailboxAdmin, Depends(admin)]
 
 
-@router.put("/mailboxes/{address}", response_model=MailboxRead)
+@mail_api.put("/mailboxes/{address}", response_model=MailboxRead)
 async def put_mailbox(
     address: str, body: MailboxUpdate, tenant: Tenant, mail: Admin, response: Response
 ) -> MailboxRead:
@@ -81,23 +86,23 @@ async def put_mailbox(
     return MailboxRead.of(mailbox)
 
 
-@router.get("/mailboxes", response_model=list[MailboxRead])
+@mail_api.get("/mailboxes", response_model=list[MailboxRead])
 async def list_mailboxes(tenant: Tenant, mail: Admin) -> list[MailboxRead]:
     return [MailboxRead.of(m) for m in await mail.listed(tenant)]
 
 
-@router.get("/mailboxes/{address}", response_model=MailboxRead)
+@mail_api.get("/mailboxes/{address}", response_model=MailboxRead)
 async def get_mailbox(address: str, tenant: Tenant, mail: Admin) -> MailboxRead:
     return MailboxRead.of(await mail.get(tenant, address))
 
 
-@router.delete("/mailboxes/{address}", status_code=204)
+@mail_api.delete("/mailboxes/{address}", status_code=204)
 async def deactivate_mailbox(address: str, tenant: Tenant, mail: Admin) -> None:
     """Stop taking mail for the address; what it received stays listed."""
     await mail.deactivate(tenant, address)
 
 
-@router.post(
+@mail_api.post(
     "/mailboxes/{address}/messages", response_model=OutcomeRead, status_code=202
 )
 async def upload_message(
@@ -122,7 +127,7 @@ async def upload_message(
     )
 
 
-@router.get("/messages", response_model=MessagePage)
+@mail_api.get("/messages", response_model=MessagePage)
 async def list_messages(
     tenant: Tenant,
     mail: Admin,
@@ -137,12 +142,12 @@ async def list_messages(
     return MessagePage(items=items, next_before=items[-1].received_at if more else None)
 
 
-@router.get("/messages/{mail_id}", response_model=MessageRead)
+@mail_api.get("/messages/{mail_id}", response_model=MessageRead)
 async def get_message(mail_id: uuid.UUID, tenant: Tenant, mail: Admin) -> MessageRead:
     return MessageRead.model_validate(await mail.message(tenant, mail_id))
 
 
-@router.post("/messages/{mail_id}/replay", response_model=OutcomeRead)
+@mail_api.post("/messages/{mail_id}/replay", response_model=OutcomeRead)
 async def replay_message(
     mail_id: uuid.UUID, tenant: Tenant, mail: Admin, receiver: Intake
 ) -> OutcomeRead:
@@ -154,3 +159,15 @@ async def replay_message(
         status=outcome.status,
         reason=outcome.reason,
     )
+
+
+@internal_api.get("/reply-address", response_model=ReplyAddressRead)
+async def get_reply_address(tenant: Tenant, mail: Admin) -> ReplyAddressRead:
+    """The tenant's reply mailbox, else its oldest active one, else none."""
+    return ReplyAddressRead(address=await mail.reply_address(tenant))
+
+
+router = APIRouter()
+"""Every route of the API (routes are copied when included: keep this last)."""
+router.include_router(mail_api)
+router.include_router(internal_api)

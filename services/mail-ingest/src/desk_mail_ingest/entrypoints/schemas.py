@@ -35,6 +35,9 @@ class MailboxUpdate(BaseModel):
 
     default_topic_id: uuid.UUID | None = None
     active: bool = True
+    reply: bool = False
+    """Name this address in Reply-To of the desk's mail to requesters (one mailbox
+    of a tenant at a time; without one, the oldest active mailbox is named)."""
     imap: ImapSettings | None = None
 
     def columns(self) -> dict[str, object]:
@@ -42,6 +45,7 @@ class MailboxUpdate(BaseModel):
         return {
             "default_topic_id": self.default_topic_id,
             "active": self.active,
+            "reply": self.reply,
             "imap_host": imap.host if imap else None,
             "imap_port": imap.port if imap else None,
             "imap_user": imap.user if imap else None,
@@ -57,6 +61,7 @@ class MailboxRead(BaseModel):
     tenant_id: str
     default_topic_id: uuid.UUID | None
     active: bool
+    reply: bool
     imap: ImapRead | None
     last_polled_at: datetime | None
     last_error: str | None
@@ -78,6 +83,7 @@ class MailboxRead(BaseModel):
             tenant_id=mailbox.tenant_id,
             default_topic_id=mailbox.default_topic_id,
             active=mailbox.active,
+            reply=mailbox.reply,
             imap=imap,
             last_polled_at=mailbox.last_polled_at,
             last_error=mailbox.last_error,
@@ -107,6 +113,13 @@ class MessageRead(BaseModel):
 class MessagePage(BaseModel):
     items: list[MessageRead]
     next_before: datetime | None
+
+
+class ReplyAddressRead(BaseModel):
+    """Where replies to the desk's mail about a tenant's tickets go; none when the
+    tenant has no active mailbox."""
+
+    address: str | None
 
 
 class OutcomeRead(BaseModel):

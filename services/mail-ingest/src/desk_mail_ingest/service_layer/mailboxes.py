@@ -35,7 +35,17 @@ class MailboxAdmin:
                 "tenant_id": tenant_id,
                 **settings,
             }
+            if settings.get("reply"):
+                await repo.unmark_reply(tenant_id, values["id"])
             return await repo.upsert(values)
+
+    async def reply_address(self, tenant_id: str) -> str | None:
+        """The address replies to the tenant's notices should go to, if any."""
+        try:
+            async with self._engine.connect() as conn:
+                return await MailboxRepository(conn).reply_address(tenant_id)
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            raise StorageUnavailable(f"mail database: {exc}") from exc
 
     async def listed(self, tenant_id: str | None) -> list[Mailbox]:
         async with self._engine.connect() as conn:
