@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from helpdesk_contracts.sla.v1 import ClockPhase, NotifyTargets, SlaAction, SlaState
+from helpdesk_contracts.tickets.v1 import Assignee
 from helpdesk_contracts.vocabulary import TicketStatus
 
 Name = Annotated[
@@ -204,6 +205,25 @@ class BreachPoint(WarningPoint):
     colour: str = RED
 
 
+class NotifyTargetsWrite(NotifyTargets):
+    """Who to notify, as an administrator writes it: a misspelt key is refused,
+    not dropped (the event model reads tolerantly)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AssigneeWrite(Assignee):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlaActionWrite(SlaAction):
+    """An on-warning or on-breach action, as written: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    assignee: AssigneeWrite | None = None
+
+
 class SlaDefinitionBody(_Strict):
     """What a definition says besides its name and calendar (stored as a whole)."""
 
@@ -213,9 +233,9 @@ class SlaDefinitionBody(_Strict):
     breach: BreachPoint
     warning_template: TemplateSource = DEFAULT_WARNING_TEMPLATE
     breach_template: TemplateSource = DEFAULT_BREACH_TEMPLATE
-    notify: NotifyTargets = NotifyTargets()
-    on_warning: list[SlaAction] = Field(default=[], max_length=10)
-    on_breach: list[SlaAction] = Field(default=[], max_length=10)
+    notify: NotifyTargetsWrite = NotifyTargetsWrite()
+    on_warning: list[SlaActionWrite] = Field(default=[], max_length=10)
+    on_breach: list[SlaActionWrite] = Field(default=[], max_length=10)
     complete_when: list[TicketStatus] = Field(
         default=[TicketStatus.RESOLVED, TicketStatus.CLOSED], min_length=1
     )
