@@ -181,6 +181,16 @@ async def test_every_field_of_the_guide_is_kept(admin: Caller) -> None:
             "on_breach.0.kind",
             "Input should",
         ),
+        (
+            {"notify": {"primary": True}},
+            "notify.primary",
+            "Extra inputs are not permitted",
+        ),
+        (
+            {"on_breach": [{"kind": "raise_priority", "priority": "high", "to": 1}]},
+            "on_breach.0.to",
+            "Extra inputs are not permitted",
+        ),
         ({"name": ""}, "name", "at least 1 character"),
         ({"deadline": 4}, "deadline", "Extra inputs are not permitted"),
     ],
@@ -206,17 +216,30 @@ async def test_mixed_units_compare_as_24_hour_days_without_a_calendar(
     await admin.created(PATH, body)
 
 
-async def test_mixed_units_are_refused_with_business_hours(admin: Caller) -> None:
+async def test_hours_against_business_days_are_kept_when_they_can_come_first(
+    admin: Caller,
+) -> None:
     office = await admin.created("/v1/sla/calendars", {"name": "Office", **OFFICE})
     body = definition(
         calendar_id=office["id"],
         warning={"value": 4, "unit": "hour"},
-        breach={"value": 2, "unit": "day"},
+        breach={"value": 1, "unit": "day"},
+    )
+
+    await admin.created(PATH, body)
+
+
+async def test_hours_never_before_the_business_days_are_refused(admin: Caller) -> None:
+    office = await admin.created("/v1/sla/calendars", {"name": "Office", **OFFICE})
+    body = definition(
+        calendar_id=office["id"],
+        warning={"value": 12, "unit": "hour"},
+        breach={"value": 1, "unit": "day"},
     )
 
     errors = fields_of(await admin.post(PATH, body))
 
-    assert "a day has no fixed length" in errors["warning.unit"]
+    assert "the calendar opens at most 10 hours a day" in errors["warning.value"]
 
 
 async def test_every_inconsistency_is_named_at_once(admin: Caller) -> None:

@@ -7,11 +7,15 @@ from desk_sla.domain.definition_rules import definition_errors
 from helpdesk_contracts.api.sla import SlaDefinitionWrite
 
 CALENDAR = "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f"
+TEN_HOURS = 10 * 3600
+"""The longest day of the calendar the tests name."""
 
 
 def errors(**fields: Any) -> dict[str, str]:
     body = {"name": "SLA", "breach": {"value": 1, "unit": "day"}, **fields}
-    return dict(definition_errors(SlaDefinitionWrite.model_validate(body)))
+    definition = SlaDefinitionWrite.model_validate(body)
+    longest_day = None if definition.calendar_id is None else TEN_HOURS
+    return dict(definition_errors(definition, longest_day))
 
 
 def point(value: int, unit: str) -> dict[str, Any]:
@@ -32,8 +36,13 @@ def test_the_defaults_are_consistent() -> None:
         (point(1, "day"), point(2, "day"), CALENDAR, True),
         (point(2, "day"), point(2, "day"), CALENDAR, False),
         (point(7, "hour"), point(8, "hour"), CALENDAR, True),
-        (point(4, "hour"), point(1, "day"), CALENDAR, False),
-        (point(1, "day"), point(30, "hour"), CALENDAR, False),
+        (point(4, "hour"), point(1, "day"), CALENDAR, True),
+        (point(10, "hour"), point(1, "day"), CALENDAR, True),
+        (point(11, "hour"), point(1, "day"), CALENDAR, False),
+        (point(21, "hour"), point(2, "day"), CALENDAR, True),
+        (point(22, "hour"), point(2, "day"), CALENDAR, False),
+        (point(1, "day"), point(30, "hour"), CALENDAR, True),
+        (point(1, "day"), point(1, "hour"), CALENDAR, True),
     ],
 )
 def test_the_warning_comes_before_the_breach(
@@ -44,10 +53,13 @@ def test_the_warning_comes_before_the_breach(
     assert (found == {}) is ok, found
 
 
-def test_mixed_units_with_a_calendar_name_the_unit() -> None:
-    found = errors(warning=point(4, "hour"), calendar_id=CALENDAR)
+def test_hours_never_before_business_days_name_the_calendar_day() -> None:
+    found = errors(warning=point(12, "hour"), calendar_id=CALENDAR)
 
-    assert list(found) == ["warning.unit"]
+    assert found == {
+        "warning.value": "the warning (12 hours) must come before the breach "
+        "(1 day): the calendar opens at most 10 hours a day"
+    }
 
 
 def test_no_warning_point_is_fine() -> None:

@@ -121,15 +121,19 @@ class CalendarRepository(_Versioned):
 
     async def lock_live(
         self, tenant_id: str, calendar_id: uuid.UUID, *, exclusive: bool
-    ) -> bool:
+    ) -> dict[str, Any] | None:
         """Lock a live calendar until commit: shared to refer to it, exclusive to
-        delete it, so no definition starts using a calendar being deleted."""
+        delete it, so no definition starts using a calendar being deleted.
+        Its document, or None when there is no such live calendar."""
         t = self.table
-        query = select(t.c.id).where(
+        query = select(t.c.document).where(
             t.c.tenant_id == tenant_id, t.c.id == calendar_id, t.c.deleted_at.is_(None)
         )
         query = query.with_for_update(read=not exclusive, key_share=not exclusive)
-        return (await self._conn.execute(query)).one_or_none() is not None
+        document: dict[str, Any] | None = (
+            await self._conn.execute(query)
+        ).scalar_one_or_none()
+        return document
 
     async def users(self, tenant_id: str, calendar_id: uuid.UUID) -> list[str]:
         """Names of the live definitions counting in this calendar."""

@@ -141,6 +141,13 @@ class BusinessCalendar(BaseModel):
         return self.hours.get(WEEKDAYS[day.weekday()], ())
 
 
+def longest_day_seconds(calendar: BusinessCalendar) -> int:
+    """The most seconds of wall-clock opening hours of one day, a weekday's or an
+    override's (a day of daylight-saving change may count an hour more)."""
+    days = [*calendar.hours.values(), *calendar.overrides.values()]
+    return 60 * max(sum(end - start for start, end in day) for day in days)
+
+
 def calendar_from_document(
     document: str | bytes | Mapping[str, Any],
 ) -> BusinessCalendar:

@@ -3,9 +3,11 @@
 - The warning comes before the breach. Minutes and hours compare as time; days
   compare as days. A warning in minutes or hours against a breach in days (or the
   other way round) compares with a day of 24 hours when the definition has no
-  calendar, and is refused with one: a business day has no fixed length (it is
-  the same local time one business day later), so the order would depend on when
-  the clock starts.
+  calendar. With one, a business day has no fixed length (it is the same local
+  time one business day later), so the order can depend on when the clock
+  starts: such a definition is refused only when the warning can never come
+  first, given the calendar's longest day; a clock on which the warning would
+  not come first has no warning point (``desk_sla.service_layer.clocks``).
 - No status both pauses and completes the clock.
 - Each message template renders (``desk_infra.templates``) with the documented
   sample variables.
@@ -28,13 +30,16 @@ _SECONDS = {DurationUnit.MINUTE: 60, DurationUnit.HOUR: 3600, DurationUnit.DAY: 
 _NEEDS_ASSIGNEE = {SlaActionKind.REASSIGN_PRIMARY, SlaActionKind.ADD_ASSIGNEE}
 
 
-def definition_errors(definition: SlaDefinitionWrite) -> FieldErrors:
-    """Every inconsistency of ``definition``, as (field path, reason)."""
+def definition_errors(
+    definition: SlaDefinitionWrite, longest_day: int | None = None
+) -> FieldErrors:
+    """Every inconsistency of ``definition``, as (field path, reason).
+
+    ``longest_day``: the most seconds a day of its calendar opens, when it has one.
+    """
     errors: FieldErrors = []
     if definition.warning is not None:
-        errors += _order_errors(
-            definition.warning, definition.breach, definition.calendar_id is not None
-        )
+        errors += _order_errors(definition.warning, definition.breach, longest_day)
     errors += _status_errors(definition)
     for field in ("warning_template", "breach_template"):
         reason = validate_template(getattr(definition, field))
@@ -52,27 +57,24 @@ def _spoken(point: WarningPoint) -> str:
 
 
 def _order_errors(
-    warning: WarningPoint, breach: BreachPoint, business_hours: bool
+    warning: WarningPoint, breach: BreachPoint, longest_day: int | None
 ) -> FieldErrors:
     in_days = (warning.unit is DurationUnit.DAY, breach.unit is DurationUnit.DAY)
-    if business_hours and in_days[0] != in_days[1]:
-        return [
-            (
-                "warning.unit",
-                "with business hours a day has no fixed length: give the warning "
-                "and the breach both in days, or both in minutes or hours",
-            )
-        ]
     early = warning.value * _SECONDS[warning.unit]
     late = breach.value * _SECONDS[breach.unit]
+    reason = (
+        f"the warning ({_spoken(warning)}) must come before "
+        f"the breach ({_spoken(breach)})"
+    )
+    if longest_day is not None and in_days == (True, False):
+        return []  # whether it comes first depends on the days the clock meets
+    if longest_day is not None and in_days == (False, True):
+        # Never first only if longer than that many of the longest days, each
+        # with the hour a daylight-saving change may add.
+        late = breach.value * (longest_day + 3600)
+        reason += f": the calendar opens at most {longest_day / 3600:g} hours a day"
     if early >= late:
-        return [
-            (
-                "warning.value",
-                f"the warning ({_spoken(warning)}) must come before "
-                f"the breach ({_spoken(breach)})",
-            )
-        ]
+        return [("warning.value", reason)]
     return []
 
 

@@ -146,6 +146,16 @@ async def attach(
     clock = snapshot.clock
     warning = terms.warning_budget(snapshot.body)
     breach = terms.breach_budget(snapshot.body)
+    breach_budget = clock.budget_seconds(at, breach[0], _units(breach[1]))
+    warning_budget = (
+        None
+        if warning is None
+        else clock.budget_seconds(at, warning[0], _units(warning[1]))
+    )
+    if warning_budget is not None and warning_budget >= breach_budget:
+        # Hours against business days: on the days this clock meets, the
+        # warning would not come first, so it has none.
+        warning_budget = None
     clock_id = uuid.uuid4()
     await conn.execute(
         tables.clocks.insert().values(
@@ -157,12 +167,8 @@ async def attach(
             manual=manual,
             attached_version=version,
             attached_at=at,
-            warning_budget=(
-                None
-                if warning is None
-                else clock.budget_seconds(at, warning[0], _units(warning[1]))
-            ),
-            breach_budget=clock.budget_seconds(at, breach[0], _units(breach[1])),
+            warning_budget=warning_budget,
+            breach_budget=breach_budget,
             phase=ClockPhase.RUNNING,
             version=0,
         )

@@ -20,6 +20,7 @@ from desk_sla.adapters.repository import (
     DefinitionRepository,
     NameTaken,
 )
+from desk_sla.domain.calendar import calendar_from_document, longest_day_seconds
 from desk_sla.domain.definition_rules import definition_errors
 from desk_sla.domain.errors import (
     InvalidField,
@@ -49,10 +50,18 @@ def definition_read(row: Row[Any]) -> SlaDefinitionRead:
 async def _checked_values(
     calendars: CalendarRepository, tenant_id: str, body: SlaDefinitionWrite
 ) -> dict[str, Any]:
-    errors = definition_errors(body)
-    if body.calendar_id is not None and not await calendars.lock_live(
-        tenant_id, body.calendar_id, exclusive=False
-    ):
+    document = None
+    if body.calendar_id is not None:
+        document = await calendars.lock_live(
+            tenant_id, body.calendar_id, exclusive=False
+        )
+    longest_day = (
+        None
+        if document is None
+        else longest_day_seconds(calendar_from_document(document))
+    )
+    errors = definition_errors(body, longest_day)
+    if body.calendar_id is not None and document is None:
         errors.insert(0, ("calendar_id", f"no calendar {body.calendar_id} exists"))
     if errors:
         raise InvalidFields(errors)
