@@ -46,7 +46,11 @@ from helpdesk_contracts.routing import EVENTS_EXCHANGE
 
 DATABASE = "desk_sla_bench"
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGETS = {"fired_per_s_one_worker": 10_000, "burst_published_s": 10.0}
+TARGETS = {
+    "fired_per_s_one_worker": 10_000,
+    "burst_published_s": 10.0,
+    "steady_lateness_p99_s": 1.0,
+}
 
 
 def machine() -> str:
@@ -232,18 +236,6 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
             worker.kill()
 
 
-async def fired_count(dsn: str, since: datetime) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM sla_clocks WHERE breach_fired_at >= $1", since
-            )
-        )
-    finally:
-        await conn.close()
-
-
 async def run_case(
     dsn: str, amqp_url: str, env: dict[str, str], workers: int, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -260,11 +252,13 @@ async def run_case(
         conn = await asyncpg.connect(dsn)
         try:
             while time.time() < deadline:
-                fired = await conn.fetchval(
-                    "SELECT count(*) FROM sla_clocks WHERE breach_fired_at >= $1",
-                    due - timedelta(seconds=1),
+                # Counted from the due-time index, which firing empties: a count
+                # of fired stamps would scan the million clocks every 50 ms.
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM sla_clocks WHERE next_due_at <= $1", due
                 )
-                commits.append((time.time(), int(fired)))
+                fired = args.burst - int(waiting)
+                commits.append((time.time(), fired))
                 if fired >= args.burst and len(receiver.seen) >= args.burst:
                     break
                 await asyncio.sleep(0.05)
@@ -309,6 +303,27 @@ async def run_case(
         await receiver.stop()
 
 
+def targets_met(runs: list[dict[str, Any]]) -> dict[str, bool | None]:
+    """Each target of ``TARGETS`` met or not, None where no run measured it."""
+    one = next((r for r in runs if r["workers"] == 1), None)
+    fired = None if one is None else one["fired_per_s"]
+    published = [r["all_published_after_s"] for r in runs]
+    steady = [r["steady_lateness_p99_s"] for r in runs if "steady_lateness_p99_s" in r]
+    return {
+        "fired_per_s_one_worker": (
+            None if fired is None else fired >= TARGETS["fired_per_s_one_worker"]
+        ),
+        "burst_published_s": all(
+            p is not None and p <= TARGETS["burst_published_s"] for p in published
+        ),
+        "steady_lateness_p99_s": (
+            all(p < TARGETS["steady_lateness_p99_s"] for p in steady)
+            if steady
+            else None
+        ),
+    }
+
+
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clocks", type=int, default=1_000_000)
@@ -342,10 +357,17 @@ async def main(argv: Sequence[str] | None = None) -> int:
         )
         results.append(figures)
         print(json.dumps(figures, indent=2, default=str))
+    verdicts = targets_met(results)
+    print(f"machine   {machine()}")
+    print("targets   " + "; ".join(f"{k}: {v}" for k, v in verdicts.items()))
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"sla_timers-{stamp}.json").write_text(
-        json.dumps({"machine": machine(), "runs": results}, indent=2, default=str)
+        json.dumps(
+            {"machine": machine(), "runs": results, "targets_met": verdicts},
+            indent=2,
+            default=str,
+        )
     )
     return 0
 
