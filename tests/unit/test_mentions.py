@@ -23,6 +23,9 @@ from desk_tickets.domain.mentions import (
         ("@alice and @alice again", ["alice"]),
         ('@"unterminated name', []),
         ("@", []),
+        ("@Zoë and @José, @Łukasz", ["Zoë", "José", "Łukasz"]),
+        ("@carolé is not @carol", ["carolé", "carol"]),
+        ("@_private", []),
     ],
 )
 def test_mentions_are_found_in_the_text(body: str, named: list[str]) -> None:
@@ -47,3 +50,18 @@ def test_ids_match_first_then_unique_names_in_any_case() -> None:
     found = resolve_mentions(["ALICE", "rita hayworth", "alice", "Sam", "ghost"], USERS)
 
     assert found == ["alice", "rita"]
+
+
+def test_an_internal_note_mentions_no_requester() -> None:
+    users = [
+        MentionedUser("alice", "Alice"),
+        MentionedUser("rita", "Rita", requester=True),
+        MentionedUser("tom", "Tom"),
+    ]
+    named = ["alice", "rita", "tom"]
+
+    public = resolve_mentions(named, users, requester_id="tom")
+    internal = resolve_mentions(named, users, internal=True, requester_id="tom")
+
+    assert public == ["alice", "rita", "tom"]
+    assert internal == ["alice"]

@@ -88,7 +88,13 @@ def token(
         try:
             if await seeder.ensure_tenant(tenant, tenant):
                 typer.echo(f"registered tenant {tenant} with Support enabled", err=True)
-            await seeder.ensure_user(tenant, user, name or user, email)
+            await seeder.ensure_user(
+                tenant,
+                user,
+                name or user,
+                email,
+                requester=kind is ActorKind.REQUESTER,
+            )
         finally:
             await seeder.close()
 

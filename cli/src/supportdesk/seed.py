@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("oscar", "Oscar Operator", "oscar@demo.example"),
     ("rita", "Rita Requester", "rita@demo.example"),
 ]
+DEMO_REQUESTERS = {"rita"}
 DEMO_TOPICS = {
     "Facilities": ["Heating", "Plumbing", "Electrical"],
     "IT": ["Hardware", "Accounts and access", "Network"],
@@ -56,9 +57,19 @@ class Seeder:
         return False
 
     async def ensure_user(
-        self, tenant_id: str, user_id: str, name: str, email: str | None
+        self,
+        tenant_id: str,
+        user_id: str,
+        name: str,
+        email: str | None,
+        *,
+        requester: bool = False,
     ) -> None:
-        entry = DirectoryEntryUpsert(id=user_id, name=name, email=email)
+        """Register the user in the directory, marked as a requester when one."""
+        attributes = {"role": "requester"} if requester else {}
+        entry = DirectoryEntryUpsert(
+            id=user_id, name=name, email=email, attributes=attributes
+        )
         await tenants.import_directory(self._uow(), tenant_id, "users", [entry])
 
     async def seed_demo(self) -> list[str]:
@@ -69,7 +80,10 @@ class Seeder:
         if await self.ensure_tenant(DEMO_TENANT, "Demo Property Co", owner=DEMO_OWNER):
             made.append(f"tenant {DEMO_TENANT} (owner {DEMO_OWNER})")
         for user_id, name, email in DEMO_USERS:
-            await self.ensure_user(DEMO_TENANT, user_id, name, email)
+            requester = user_id in DEMO_REQUESTERS
+            await self.ensure_user(
+                DEMO_TENANT, user_id, name, email, requester=requester
+            )
         made.append(f"{len(DEMO_USERS)} users")
         existing = {
             t.name

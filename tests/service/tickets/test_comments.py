@@ -146,6 +146,21 @@ async def test_an_internal_note_is_announced_as_internal(desk: Caller) -> None:
     assert event["data"]["mentions"] == ["bob"]
 
 
+async def test_an_internal_note_mentions_no_requester(desk: Caller) -> None:
+    ticket = await _rita_ticket(desk)
+    entry = {"id": "ron", "name": "Ron", "attributes": {"role": "requester"}}
+    imported = await desk.request(
+        "PUT", "/v1/admin/directory/users", json={"entries": [entry]}
+    )
+    assert imported.status_code == 200, imported.text
+
+    note = await _comment(staff(desk), ticket, "@rita @ron @bob: see the meter", True)
+    reply = await _comment(staff(desk), ticket, "@rita @ron thanks")
+
+    assert note["mentions"] == ["bob"]
+    assert reply["mentions"] == ["rita", "ron"]
+
+
 async def test_authors_delete_their_own_comments(desk: Caller) -> None:
     ticket = await _rita_ticket(desk)
     path = f"/v1/tickets/{ticket['id']}/comments"

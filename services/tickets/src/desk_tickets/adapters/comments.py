@@ -41,7 +41,11 @@ _TICKET = select(*READ_COLUMNS).where(
     tickets.c.tenant_id == bindparam("tenant_id"),
     tickets.c.deleted_at.is_(None),
 )
-_USERS = select(directory.c.id, directory.c.name).where(
+_USERS = select(
+    directory.c.id,
+    directory.c.name,
+    (directory.c.attributes["role"].astext == "requester").label("requester"),
+).where(
     directory.c.tenant_id == bindparam("tenant_id"),
     directory.c.kind == "users",
     directory.c.active.is_(True),
@@ -210,7 +214,10 @@ class CommentRepository:
         folded = [n.lower() for n in wanted]
         values = {"tenant_id": tenant_id, "ids": wanted, "names": folded}
         rows = await self._conn.execute(_USERS, values)
-        return [MentionedUser(id=r.id, name=r.name) for r in rows]
+        return [
+            MentionedUser(id=r.id, name=r.name, requester=bool(r.requester))
+            for r in rows
+        ]
 
 
 class AttachmentRepository:

@@ -2,13 +2,15 @@
 
 Two forms, both matched against the tenant's users (directory kind ``users``):
 
-* ``@alice`` or ``@alice.smith@example.com``: a user id, or a one-word name;
+* ``@alice``, ``@zoë`` or ``@alice.smith@example.com``: a user id, or a one-word
+  name (letters of any script, digits and ``._@+-``);
 * ``@"Alice Smith"``: a name (or id) with spaces, in double quotes.
 
 An ``@`` inside a word (``bob@example.com``) starts no mention. Trailing
 punctuation (``@alice,`` ``@alice.``) is not part of the mention. Names match
 without regard to case. Mentions that match no active user, or a name shared by
-several users, are ignored.
+several users, are ignored. An internal note never mentions a requester: the
+ticket's own, or a user the directory marks ``{"role": "requester"}``.
 """
 
 import re
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 MAX_MENTIONS = 50
 _QUOTED = r'"(?P<quoted>[^"\r\n]{1,100})"'
-_BARE = r"(?P<bare>[A-Za-z0-9][A-Za-z0-9._@+-]{0,127})"
+_BARE = r"(?P<bare>[^\W_][\w.@+-]{0,127})"
 _MENTION = re.compile(rf"(?<![\w@.+-])@(?:{_QUOTED}|{_BARE})")
 _TRAILING = "._@+-"
 
@@ -25,6 +27,8 @@ _TRAILING = "._@+-"
 class MentionedUser:
     id: str
     name: str
+    requester: bool = False
+    """Marked a requester in the directory: never told of an internal note."""
 
 
 def mention_candidates(body: str) -> list[str]:
@@ -42,8 +46,15 @@ def mention_candidates(body: str) -> list[str]:
     return list(found)
 
 
-def resolve_mentions(candidates: list[str], users: list[MentionedUser]) -> list[str]:
-    """The user ids the candidates name, in order: an id first, else a unique name."""
+def resolve_mentions(
+    candidates: list[str],
+    users: list[MentionedUser],
+    *,
+    internal: bool = False,
+    requester_id: str | None = None,
+) -> list[str]:
+    """The user ids the candidates name, in order: an id first, else a unique name.
+    In an ``internal`` note, requesters (``requester_id`` too) are left out."""
     by_id = {u.id: u.id for u in users}
     names: dict[str, list[str]] = {}
     for user in users:
@@ -54,4 +65,7 @@ def resolve_mentions(candidates: list[str], users: list[MentionedUser]) -> list[
         user_id = by_id.get(text) or (same_name[0] if len(same_name) == 1 else None)
         if user_id is not None:
             resolved.setdefault(user_id, None)
+    if internal:
+        hidden = {u.id for u in users if u.requester} | {requester_id}
+        return [user_id for user_id in resolved if user_id not in hidden]
     return list(resolved)

@@ -116,7 +116,7 @@ async def _drafted(uow: UnitOfWork, post: _Post, ticket: Ticket) -> Comment:
         author_kind=post.actor.kind,
         body=post.text,
         internal=post.internal,
-        mentions=tuple(await _mentions(uow, ticket.tenant_id, post.text)),
+        mentions=tuple(await _mentions(uow, ticket, post)),
         channel=post.channel,
         created_at=post.at,
     )
@@ -153,12 +153,14 @@ def _checked_body(body: str) -> str:
     return text
 
 
-async def _mentions(uow: UnitOfWork, tenant_id: str, body: str) -> list[str]:
-    candidates = mention_candidates(body)
+async def _mentions(uow: UnitOfWork, ticket: Ticket, post: "_Post") -> list[str]:
+    candidates = mention_candidates(post.text)
     if not candidates:
         return []
-    users = await uow.comments.users(tenant_id, candidates)
-    return resolve_mentions(candidates, users)
+    users = await uow.comments.users(ticket.tenant_id, candidates)
+    return resolve_mentions(
+        candidates, users, internal=post.internal, requester_id=ticket.requester_id
+    )
 
 
 def attached(
