@@ -66,6 +66,24 @@ async def test_a_ticket_is_assigned_to_a_team_and_users_and_the_primary_moves(
     assert who(removed.json()) == (team_ref, [])
 
 
+async def test_assignees_keep_the_order_they_came_in(desk: Caller) -> None:
+    team = await make_team(desk, "Roofers", "rita")
+    ticket = await desk.ticket(assignee={"kind": "user", "id": "bob"})
+    path = f"/v1/tickets/{ticket['id']}/assignees"
+    bob, rita, alice = ({"kind": "user", "id": u} for u in ("bob", "rita", "alice"))
+    roofers = {"kind": "team", "id": team}
+    for each in (rita, roofers, alice):
+        assert (await desk.post(path, each)).status_code == 200
+
+    promoted = await desk.request("PUT", f"{path}/primary", json=alice)
+    reread = await desk.get(f"/v1/tickets/{ticket['id']}")
+    removed = await desk.request("DELETE", f"{path}/user/alice")
+
+    assert who(promoted.json()) == (alice, [rita, roofers, bob])
+    assert who(reread.json()) == who(promoted.json())
+    assert who(removed.json()) == (rita, [roofers, bob])
+
+
 async def test_the_first_assignee_added_becomes_primary(desk: Caller) -> None:
     ticket = await desk.ticket()
 

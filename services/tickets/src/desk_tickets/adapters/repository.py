@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,12 +16,15 @@ from helpdesk_contracts.vocabulary import (
 from sqlalchemy import (
     Row,
     Text,
+    case,
     cast,
     delete,
     func,
     literal,
     literal_column,
     select,
+    true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -201,27 +204,53 @@ class TicketRepository:
     async def replace_assignees(
         self, ticket_id: uuid.UUID, assignees: Sequence[Assignee]
     ) -> None:
+        """Make ``assignees`` the ticket's, in their order. Those who stay keep
+        when they were added, but a demoted primary joins the additional ones
+        now: additional assignees are read in the order they became one."""
+        a = ticket_assignees
+        kept = [(x.kind.value, x.id) for x in assignees]
         await self._conn.execute(
-            delete(ticket_assignees).where(ticket_assignees.c.ticket_id == ticket_id)
+            delete(a).where(
+                a.c.ticket_id == ticket_id,
+                tuple_(a.c.kind, a.c.assignee_id).not_in(kept) if kept else true(),
+            )
         )
         await self._conn.execute(
             update(tickets)
             .where(tickets.c.id == ticket_id)
-            .values(assignee_keys=[assignee_key(a.kind.value, a.id) for a in assignees])
+            .values(assignee_keys=[assignee_key(k, i) for k, i in kept])
         )
-        if assignees:
-            await self._conn.execute(
-                ticket_assignees.insert(),
-                [
-                    {
-                        "ticket_id": ticket_id,
-                        "kind": a.kind.value,
-                        "assignee_id": a.id,
-                        "is_primary": a.primary,
-                    }
-                    for a in assignees
-                ],
-            )
+        if not assignees:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "ticket_id": ticket_id,
+                "kind": x.kind.value,
+                "assignee_id": x.id,
+                "is_primary": x.primary,
+                "added_at": now + timedelta(microseconds=n),
+            }
+            for n, x in enumerate(assignees)
+        ]
+        upsert = insert(a)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[a.c.ticket_id, a.c.kind, a.c.assignee_id],
+            set_={
+                "is_primary": upsert.excluded.is_primary,
+                "added_at": case(
+                    (
+                        a.c.is_primary & ~upsert.excluded.is_primary,
+                        upsert.excluded.added_at,
+                    ),
+                    else_=a.c.added_at,
+                ),
+            },
+        )
+        # The old primary is demoted before the new one is promoted: the
+        # one-primary index is checked row by row.
+        for row in sorted(rows, key=lambda r: bool(r["is_primary"])):
+            await self._conn.execute(upsert, row)
 
 
 class AuditRepository:
