@@ -32,7 +32,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -343,8 +343,32 @@ async def main(argv: Sequence[str] | None = None) -> int:
     await migrate(settings)
     dsn = asyncpg_dsn(settings, DATABASE)
     await load(dsn, args.clocks)
+    with isolated_vhost(settings.amqp_url.get_secret_value()) as amqp_url:
+        return await measure(dsn, amqp_url, args)
+
+
+@contextlib.contextmanager
+def isolated_vhost(amqp_url: str) -> Iterator[str]:
+    """A RabbitMQ virtual host of the run's own, deleted afterwards: the burst's
+    events must not pile up in the queues of a desk that shares the broker."""
+    vhost = f"desk-slabench-{os.getpid()}"
+    user = amqp_url.split("//", 1)[1].split(":", 1)[0]
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        yield amqp_url.rstrip("/") + "/" + vhost
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
+
+
+async def measure(dsn: str, amqp_url: str, args: argparse.Namespace) -> int:
     env = {
         **os.environ,
+        "DESK_AMQP_URL": amqp_url,
         "DESK_SLA_DATABASE": DATABASE,
         "DESK_LOG_LEVEL": "WARNING",
     }
@@ -352,9 +376,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     print(f"clocks    {args.clocks} running, burst {args.burst} due in one second")
     results = []
     for workers in args.workers:
-        figures = await run_case(
-            dsn, settings.amqp_url.get_secret_value(), env, workers, args
-        )
+        figures = await run_case(dsn, amqp_url, env, workers, args)
         results.append(figures)
         print(json.dumps(figures, indent=2, default=str))
     verdicts = targets_met(results)
