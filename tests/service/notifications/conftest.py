@@ -1,10 +1,12 @@
 """The notifications worker against real PostgreSQL, RabbitMQ, tickets and SMTP.
 
 The tickets service runs in-process on a free port (the worker asks it who people
-are); an aiosmtpd server on another port takes the mail.
+are), mail-ingest on another (where replies go); an aiosmtpd server on a third
+takes the mail.
 """
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -14,40 +16,68 @@ import httpx
 import pytest
 import uvicorn
 from desk_infra.broker import EVENTS
+from desk_mail_ingest.config import MailSettings
+from desk_mail_ingest.entrypoints.main import create_app as create_mail_app
+from desk_mail_ingest.entrypoints.main import migrate as migrate_mail
 from desk_notifications.config import NotificationsSettings
 from desk_notifications.entrypoints.main import migrate
 from desk_notifications.entrypoints.worker import Worker
 from desk_tickets.config import TicketsSettings
 from desk_tickets.entrypoints.main import create_app
 from desk_tickets.entrypoints.main import migrate as migrate_tickets
+from fastapi import FastAPI
 from helpdesk_contracts import Envelope
 from helpdesk_contracts.envelope import new_event_id
 from helpdesk_contracts.routing import dead_letter_queue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from tests.conftest import free_port, unique
+from tests.conftest import ROOT, free_port, unique
 from tests.service.infra.support import until
 from tests.service.notifications.sink import Sink, start_sink
 
 TICKETS_DB = "desk_tickets_test"
 NOTIFICATIONS_DB = "desk_notifications_test"
+MAIL_DB = "desk_mail_test"
 
 
-@pytest.fixture(scope="session")
-async def tickets_url(servers: dict[str, str]) -> AsyncIterator[str]:
-    settings = TicketsSettings(tickets_database=TICKETS_DB)
-    await migrate_tickets(settings)
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Serve ``app`` on a free port while the block runs; its base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await within(10.0, lambda: bool(server.started))
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+@pytest.fixture(scope="session")
+async def tickets_url(servers: dict[str, str]) -> AsyncIterator[str]:
+    settings = TicketsSettings(tickets_database=TICKETS_DB)
+    await migrate_tickets(settings)
+    async with serving(create_app(settings)) as url:
+        yield url
+
+
+def mail_settings() -> MailSettings:
+    """mail-ingest's HTTP API alone: no SMTP listener, no IMAP polling."""
+    return MailSettings(
+        mail_database=MAIL_DB,
+        mail_smtp_enabled=False,
+        mail_imap_enabled=False,
+        blob_url=f"file://{ROOT / 'var' / 'test-blobs'}",
+    )
+
+
+@pytest.fixture(scope="session")
+async def mail_url(servers: dict[str, str]) -> AsyncIterator[str]:
+    settings = mail_settings()
+    await migrate_mail(settings)
+    async with serving(create_mail_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -68,15 +98,17 @@ def sink(sink_and_port: tuple[Sink, int]) -> Sink:
 
 @pytest.fixture(scope="session")
 async def settings(
-    tickets_url: str, sink_and_port: tuple[Sink, int]
+    tickets_url: str, mail_url: str, sink_and_port: tuple[Sink, int]
 ) -> NotificationsSettings:
     os.environ["DESK_NOTIFICATIONS_DATABASE"] = NOTIFICATIONS_DB
     settings = NotificationsSettings(
         notifications_database=NOTIFICATIONS_DB,
         tickets_url=tickets_url,
+        mail_url=mail_url,
         smtp_port=sink_and_port[1],
         smtp_timeout=1.0,
         recipients_cache_seconds=0.0,
+        reply_address_cache_seconds=0.0,
         mail_domain="desk.test",
         notifications_queues=unique("notifications-test"),
     )
@@ -124,12 +156,16 @@ async def tickets_db(settings: NotificationsSettings) -> AsyncIterator[AsyncEngi
 
 
 class Tenant:
-    """A fresh tenant with users (addresses ``<user>@<tenant>.test``) and teams."""
+    """A fresh tenant with users (addresses ``<user>@<tenant>.test``), teams and
+    mailboxes."""
 
-    def __init__(self, tickets_url: str, tickets_db: AsyncEngine) -> None:
+    def __init__(
+        self, tickets_url: str, tickets_db: AsyncEngine, mail_url: str = ""
+    ) -> None:
         self.id = unique("t")
         self._url = tickets_url
         self._db = tickets_db
+        self._mail_url = mail_url
 
     def email(self, user: str) -> str:
         return f"{user}@{self.id}.test"
@@ -176,10 +212,22 @@ class Tenant:
                 )
         return str(team_id)
 
+    async def mailbox(self, name: str, reply: bool = False) -> str:
+        """A mailbox ``<name>@<tenant>.example`` in mail-ingest; its address."""
+        address = f"{name}@{self.id}.example"
+        async with httpx.AsyncClient(base_url=self._mail_url) as client:
+            answer = await client.put(
+                f"/v1/mail/mailboxes/{address}",
+                json={"reply": reply},
+                headers={"x-desk-tenant": self.id},
+            )
+        assert answer.status_code in (200, 201), answer.text
+        return address
+
 
 @pytest.fixture
-async def tenant(tickets_url: str, tickets_db: AsyncEngine) -> Tenant:
-    found = Tenant(tickets_url, tickets_db)
+async def tenant(tickets_url: str, tickets_db: AsyncEngine, mail_url: str) -> Tenant:
+    found = Tenant(tickets_url, tickets_db, mail_url)
     await found.create(["olga", "nils", "nora", "rita", "bob"])
     return found
 

@@ -15,6 +15,7 @@ def email_of(
     title: str = "SLA breached: Printer",
     body: str = "Body",
     name: str = "Olga",
+    reply_to: str | None = None,
 ) -> EmailMessage:
     someone = Recipient("olga", name, "olga@example.com")
     message = Message(someone, NoticeKind.SLA_BREACH, title, body, automatic)
@@ -24,6 +25,7 @@ def email_of(
         reference=REFERENCE,
         sender=Sender.parse("Desk <desk@example.com>"),
         domain="desk.example.com",
+        reply_to=reply_to,
     )
     assert built.sender == "desk@example.com"
     assert built.recipient == "olga@example.com"
@@ -68,3 +70,26 @@ def test_non_ascii_text_survives_and_no_header_can_be_injected() -> None:
     assert email["Bcc"] is None
     assert email["To"].addresses[0].display_name == "Jürgen Łukasz"
     assert email.get_content() == "Grüße,\nLöwe"
+
+
+def test_replies_go_to_the_tenants_mailbox_when_one_is_given() -> None:
+    answerable = email_of(reply_to="support@acme.example")
+    plain = email_of()
+
+    assert answerable["Reply-To"] == "support@acme.example"
+    assert answerable["From"] == "Desk <desk@example.com>"
+    assert plain["Reply-To"] is None
+
+
+def test_a_reply_address_that_would_break_the_header_is_left_out() -> None:
+    email = email_of(reply_to="support@acme.example\r\nBcc: evil@example.com")
+
+    assert email["Reply-To"] is None
+    assert email["Bcc"] is None
+
+
+def test_a_name_with_a_line_break_adds_no_header() -> None:
+    email = email_of(name="Sam\r\nBcc: evil@example.com")
+
+    assert email["Bcc"] is None
+    assert email["To"].addresses[0].display_name == "Sam Bcc: evil@example.com"

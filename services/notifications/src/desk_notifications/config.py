@@ -24,6 +24,10 @@ class NotificationsSettings(ServiceSettings):
     """Where the worker asks who a user is and who belongs to a team."""
     recipients_cache_seconds: float = 30.0
     """How long a worker trusts a name and address it was given."""
+    mail_url: str = "http://127.0.0.1:8104"
+    """Where the worker asks mail-ingest for a tenant's reply address."""
+    reply_address_cache_seconds: float = 60.0
+    """How long a worker trusts a tenant's reply address (``Reply-To``)."""
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

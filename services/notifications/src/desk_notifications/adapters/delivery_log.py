@@ -3,7 +3,8 @@
 No transaction is held open while a mail server is talked to: a claim commits
 ``sending`` first, the outcome is written afterwards. Each write is a single
 statement (autocommit, no BEGIN/COMMIT round trips), and the writes of events
-handled at the same time share it (``Coalescer``).
+handled at the same time share it (``Coalescer``). A person known only by
+address (``Recipient.inbox`` false) gets the email and no inbox row.
 """
 
 import uuid
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk_notifications.adapters.coalescer import Coalescer
 from desk_notifications.adapters.tables import deliveries
-from desk_notifications.domain.model import Channel, EventNotices, Message
+from desk_notifications.domain.model import Channel, EventNotices, Message, Recipient
 
 MessageIds = Callable[[uuid.UUID], str]
 """Makes the Message-ID of a new email about a ticket."""
@@ -32,15 +33,15 @@ _RECORD_AND_CLAIM = text(
             CAST(:people AS text[]), CAST(:kinds AS text[]),
             CAST(:titles AS text[]), CAST(:bodies AS text[]),
             CAST(:addresses AS text[]), CAST(:notification_ids AS uuid[]),
-            CAST(:message_ids AS text[])
+            CAST(:message_ids AS text[]), CAST(:inboxes AS boolean[])
         ) AS t(event_id, tenant_id, ticket_id, reference, recipient_id, kind,
-               title, body, address, notification_id, message_id)
+               title, body, address, notification_id, message_id, has_inbox)
     ),
     inbox AS (
         INSERT INTO deliveries
             (event_id, recipient_id, channel, tenant_id, ticket_id, kind, status)
         SELECT event_id, recipient_id, 'inbox', tenant_id, ticket_id, kind, 'sent'
-        FROM input
+        FROM input WHERE has_inbox
         ON CONFLICT DO NOTHING
         RETURNING event_id, recipient_id
     ),
@@ -164,6 +165,7 @@ class DeliveryLog:
                 "addresses",
                 "notification_ids",
                 "message_ids",
+                "inboxes",
             )
         }
         for request in requests:
@@ -182,6 +184,7 @@ class DeliveryLog:
                     ("addresses", person.email),
                     ("notification_ids", new_event_id()),
                     ("message_ids", request.message_ids(event.ticket_id)),
+                    ("inboxes", person.inbox),
                 ):
                     columns[name].append(value)
         async with self._autocommit.connect() as conn:
@@ -206,13 +209,13 @@ class DeliveryLog:
         return [None] * len(batch)
 
     async def record_failure(
-        self, event: EventNotices, people: Sequence[tuple[str, str]], reason: str
+        self, event: EventNotices, people: Sequence[tuple[Recipient, str]], reason: str
     ) -> None:
-        """Mark every (person, notice kind) of ``event`` failed on both channels."""
+        """Mark every (person, notice kind) of ``event`` failed on their channels."""
         rows = [
             {
                 "event_id": event.event_id,
-                "recipient_id": person,
+                "recipient_id": person.user_id,
                 "channel": channel.value,
                 "tenant_id": event.tenant_id,
                 "ticket_id": event.ticket_id,
@@ -222,6 +225,7 @@ class DeliveryLog:
             }
             for person, kind in people
             for channel in Channel
+            if person.inbox or channel is Channel.EMAIL
         ]
         if rows:
             async with self._engine.begin() as conn:

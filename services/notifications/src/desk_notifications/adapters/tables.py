@@ -29,7 +29,8 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("event_id", Uuid, nullable=False),
-    Column("recipient_id", String(128), nullable=False),
+    # A user id, or ``mailto:<address>`` for a requester known only by address.
+    Column("recipient_id", Text, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("tenant_id", String(64), nullable=False),
     Column("ticket_id", Uuid, nullable=False),

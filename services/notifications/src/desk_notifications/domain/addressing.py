@@ -1,12 +1,35 @@
-"""Who gets which notice of an event: each person once, the first notice wins."""
+"""Who gets which notice of an event: each person once, the first notice wins.
+
+A requester the directory does not know (a ticket opened by mail from a stranger)
+is reached by the address the event carries, under the id ``mailto:<address>``;
+a requester in the directory always wins over such an address.
+"""
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from desk_notifications.domain.mail import is_plain_address
 from desk_notifications.domain.model import EventNotices, Message, Notice, Recipient
 
 Render = Callable[[str, Mapping[str, Any]], str]
 """A template engine: source and variables in, text out (or ``TemplateFailed``)."""
+
+EXTERNAL_PREFIX = "mailto:"
+
+
+def external_requester(
+    requester_id: str | None, email: str | None, name: str | None
+) -> Recipient | None:
+    """The requester to tell by address alone: only one the directory does not know."""
+    if requester_id or not email or not is_plain_address(email.strip()):
+        return None
+    address = email.strip()
+    return Recipient(
+        user_id=f"{EXTERNAL_PREFIX}{address.lower()}",
+        name=_one_line(name or "") or address,
+        email=address,
+        inbox=False,
+    )
 
 
 def address(
@@ -34,7 +57,7 @@ def compose(
 ) -> Message:
     """Render ``notice`` for ``person``; ``directory`` names actor and requester."""
     actor = directory.get(event.actor_id or "")
-    requester = directory.get(event.requester_id or "")
+    requester = directory.get(event.requester_id or "") or event.external_requester
     via = sorted(person.teams & notice.audience.teams)
     direct = person.user_id in notice.audience.users
     variables = {
@@ -60,6 +83,7 @@ def compose(
         title=_one_line(render(notice.title_template, variables)),
         body=render(notice.body_template, variables),
         automatic=notice.automatic,
+        invites_reply=notice.invites_reply,
     )
 
 

@@ -13,6 +13,10 @@ class RecipientsUnavailable(NotificationsError):
     """The tickets service could not say who the recipients are (retried)."""
 
 
+class ReplyAddressUnavailable(NotificationsError):
+    """mail-ingest could not say where the tenant's replies go (retried)."""
+
+
 class DeliveryFailed(NotificationsError):
     """A mail server refused, timed out or could not be reached (retried)."""
 

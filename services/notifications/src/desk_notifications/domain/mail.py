@@ -3,6 +3,8 @@
 Every mail about a ticket answers the ticket's root id ``<desk.<ticket>.root@domain>``
 (``In-Reply-To`` and ``References``), so mail clients thread them together and a
 reply names its ticket for mail-ingest (``helpdesk_contracts.mail.threading``).
+Mail that invites an answer names the tenant's mailbox in ``Reply-To``: ``From``
+stays the desk's one sender, whose domain the mail server may sign for.
 
 The message is written out here rather than through ``email.message.EmailMessage``:
 its header parsing cost milliseconds a message, more than everything else a worker
@@ -26,6 +28,13 @@ CRLF = "\r\n"
 def root_message_id(ticket_id: uuid.UUID, domain: str) -> str:
     """The stable id every mail about the ticket replies to."""
     return f"<desk.{ticket_id}.root@{domain}>"
+
+
+def is_plain_address(value: str) -> bool:
+    """Whether ``value`` is one ASCII mail address, safe to write into a header."""
+    # isprintable() refuses line breaks and tabs; the rest would split the header.
+    unsafe = any(c in value for c in ' <>,;"')
+    return "@" in value and value.isascii() and value.isprintable() and not unsafe
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,17 @@ def build_email(
     sender: Sender,
     domain: str,
     message_id: str | None = None,
+    reply_to: str | None = None,
 ) -> OutgoingMail:
     """The email for ``message``; its recipient must have an address."""
     person = message.recipient
     assert person.email is not None
     root = root_message_id(ticket_id, domain)
+    # One line: a name can come from a stranger's mail, and must not add headers.
+    shown = " ".join(person.name.split())
     headers = [
         ("From", sender.header),
-        ("To", formataddr((person.name, person.email), "utf-8")),
+        ("To", formataddr((shown, person.email), "utf-8")),
         ("Subject", _text_header(f"[{reference}] {message.title}")),
         ("Date", formatdate(usegmt=True)),
         ("Message-ID", message_id or desk_message_id(ticket_id, domain)),
@@ -77,6 +89,8 @@ def build_email(
         # Ask autoresponders (RFC 3834, and Exchange's own header) not to answer.
         ("X-Auto-Response-Suppress", "All"),
     ]
+    if reply_to is not None and is_plain_address(reply_to):
+        headers.append(("Reply-To", reply_to))
     if message.automatic:
         headers.append(("Auto-Submitted", "auto-generated"))
     headers += [

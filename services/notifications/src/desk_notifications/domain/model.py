@@ -41,6 +41,10 @@ class Notice:
     automatic: bool = True
     """Sent by the desk on its own (``Auto-Submitted: auto-generated``); false for a
     person's words passed on, such as an operator's reply."""
+    invites_reply: bool = False
+    """The requester may answer it into the ticket's conversation: the email names
+    the tenant's mailbox in ``Reply-To``. Never on notices to operators, whose
+    answer by mail would be posted as a public reply."""
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,22 @@ class EventNotices:
     """Who caused the event; looked up for their name, never told."""
     requester_id: str | None = None
     """Whose request it is; looked up for their name (``ticket.requester``)."""
+    external_requester: "Recipient | None" = None
+    """The requester when the directory does not know them: known by address from
+    the event itself, named in audiences by its ``user_id``, told by email only."""
 
     @property
     def audience(self) -> Audience:
-        """Everyone to look up: every notice's audience, the actor, the requester."""
+        """Everyone to look up in the directory: every notice's audience, the actor,
+        the requester; not the external requester, whom the event describes."""
         users: set[str] = set()
         teams: set[str] = set()
         for notice in self.notices:
             users |= notice.audience.users
             teams |= notice.audience.teams
         users |= {u for u in (self.actor_id, self.requester_id) if u is not None}
+        if self.external_requester is not None:
+            users.discard(self.external_requester.user_id)
         return Audience(frozenset(users), frozenset(teams))
 
 
@@ -85,6 +95,8 @@ class Recipient:
     teams: frozenset[str] = field(default_factory=frozenset)
     team_names: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Names of ``teams`` by id, for the words of a message."""
+    inbox: bool = True
+    """Whether they have an in-app inbox; a person known only by address has not."""
 
 
 @dataclass(frozen=True)
@@ -96,3 +108,4 @@ class Message:
     title: str
     body: str
     automatic: bool
+    invites_reply: bool = False

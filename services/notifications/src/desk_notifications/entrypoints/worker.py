@@ -18,6 +18,7 @@ from helpdesk_contracts.mail.threading import desk_message_id
 
 from desk_notifications.adapters.delivery_log import DeliveryLog
 from desk_notifications.adapters.directory import TicketsDirectory
+from desk_notifications.adapters.mailboxes import ReplyAddresses
 from desk_notifications.adapters.smtp import SmtpMailer
 from desk_notifications.config import SERVICE, NotificationsSettings
 from desk_notifications.domain.mail import Sender
@@ -29,12 +30,14 @@ log = logging.getLogger(__name__)
 
 
 class Worker:
-    """The worker's parts: runtime (database, broker), directory, mailer."""
+    """The worker's parts: runtime (database, broker), directory, reply addresses,
+    mailer."""
 
     def __init__(self, settings: NotificationsSettings) -> None:
         name = f"{SERVICE}-worker"
         self.runtime = Runtime.build(name, settings, settings.notifications_database)
         self.directory = TicketsDirectory(settings)
+        self.reply_addresses = ReplyAddresses(settings)
         self.mailer = SmtpMailer(settings)
         self.consumers = consumers(settings.notifications_queues)
         domain = settings.mail_domain
@@ -44,6 +47,7 @@ class Worker:
             self.mailer.send,
             MailIdentity(Sender.parse(settings.mail_from), domain, settings.ticket_url),
             lambda ticket_id: desk_message_id(ticket_id, domain),
+            self.reply_addresses.of,
         )
 
     async def start(self) -> None:
@@ -59,6 +63,7 @@ class Worker:
         await self.runtime.stop()
         await self.mailer.close()
         await self.directory.close()
+        await self.reply_addresses.close()
 
 
 def run() -> None:

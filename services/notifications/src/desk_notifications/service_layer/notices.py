@@ -15,7 +15,14 @@ from helpdesk_contracts.tickets.v1 import (
 from helpdesk_contracts.vocabulary import ActorKind, AssigneeKind, TicketStatus
 
 from desk_notifications.domain import wording
-from desk_notifications.domain.model import Audience, EventNotices, Notice, NoticeKind
+from desk_notifications.domain.addressing import external_requester
+from desk_notifications.domain.model import (
+    Audience,
+    EventNotices,
+    Notice,
+    NoticeKind,
+    Recipient,
+)
 
 REQUESTER_STATUSES = frozenset(
     {TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED}
@@ -60,6 +67,19 @@ def _audience_of(assignees: list[Assignee]) -> Audience:
     users = {a.id for a in assignees if a.kind is AssigneeKind.USER}
     teams = {a.id for a in assignees if a.kind is AssigneeKind.TEAM}
     return Audience(frozenset(users), frozenset(teams))
+
+
+def _requester(
+    event: TicketCommentAdded | TicketStatusChanged,
+) -> tuple[str | None, Recipient | None]:
+    """Who the requester's notices go to (a directory user, else the external
+    requester's id) and that external requester, if it is one."""
+    external = external_requester(
+        event.requester_id, event.requester_email, event.requester_name
+    )
+    if external is not None:
+        return external.user_id, external
+    return event.requester_id, None
 
 
 def _frame(envelope: Envelope[Any], notices: list[Notice], **kw: Any) -> EventNotices:
@@ -131,20 +151,22 @@ def comment_notices(envelope: Envelope[TicketCommentAdded]) -> EventNotices:
     }
     notices: list[Notice] = []
     excluded = {event.author.id}
+    requester, external = _requester(event)
     public_reply = not event.internal and event.author.kind is ActorKind.OPERATOR
-    if public_reply and event.requester_id:
+    if public_reply and requester:
         notices.append(
             Notice(
                 kind=NoticeKind.PUBLIC_REPLY,
-                audience=Audience(users=frozenset({event.requester_id})),
+                audience=Audience(users=frozenset({requester})),
                 title_template=wording.REPLY_TITLE,
                 body_template=wording.REPLY_BODY,
                 variables=variables,
                 automatic=False,
+                invites_reply=True,
             )
         )
-    if event.internal and event.requester_id:
-        excluded.add(event.requester_id)  # an internal note never reaches them
+    if event.internal and requester:
+        excluded.add(requester)  # an internal note never reaches them
     if event.mentions:
         notices.append(
             Notice(
@@ -161,6 +183,7 @@ def comment_notices(envelope: Envelope[TicketCommentAdded]) -> EventNotices:
         excluded=frozenset(excluded),
         actor_id=event.author.id,
         requester_id=event.requester_id,
+        external_requester=external,
     )
 
 
@@ -203,12 +226,13 @@ def status_notices(envelope: Envelope[TicketStatusChanged]) -> EventNotices:
     """The requester, when their request waits for them or is done."""
     event = envelope.data
     notices: list[Notice] = []
-    if event.to_status in REQUESTER_STATUSES and event.requester_id:
+    requester, external = _requester(event)
+    if event.to_status in REQUESTER_STATUSES and requester:
         labels = wording.STATUS_LABELS
         notices.append(
             Notice(
                 kind=NoticeKind.STATUS_CHANGED,
-                audience=Audience(users=frozenset({event.requester_id})),
+                audience=Audience(users=frozenset({requester})),
                 title_template=wording.STATUS_TITLE,
                 body_template=wording.STATUS_BODY,
                 variables={
@@ -225,6 +249,7 @@ def status_notices(envelope: Envelope[TicketStatusChanged]) -> EventNotices:
                         "to_label": labels[event.to_status.value],
                     },
                 },
+                invites_reply=True,
             )
         )
     return _frame(
@@ -232,4 +257,6 @@ def status_notices(envelope: Envelope[TicketStatusChanged]) -> EventNotices:
         notices,
         excluded=frozenset({event.actor.id}),
         actor_id=event.actor.id,
+        requester_id=event.requester_id,
+        external_requester=external,
     )
