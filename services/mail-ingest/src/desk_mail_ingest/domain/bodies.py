@@ -111,7 +111,7 @@ def _charset(part: Message) -> str | None:
 
 
 def _text_of(part: Message, kind: str) -> str:
-    text = decode_text(_payload(part), _charset(part))
+    text = decode_text(_payload(part), _charset(part)).replace("\x00", "")
     if kind == "text/html":
         text = html_to_text(text)
     return text.replace("\r\n", "\n").replace("\r", "\n")

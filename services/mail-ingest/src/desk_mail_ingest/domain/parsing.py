@@ -30,6 +30,10 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^<>\s\"',;:()]+@[^<>\s\"',;:()]+")
 _REFERENCE = re.compile(r"\[?\b(SR-\d{4}-\d{4,})\b\]?", re.IGNORECASE)
 _ADDRESS_HEADERS = frozenset({"from", "sender", "reply-to"})
+MAX_ADDRESS_LENGTH = 254
+"""RFC 5321's bound; a longer "address" is none (and would not fit an index)."""
+MAX_MESSAGE_ID_BYTES = 500
+"""Longer Message-IDs are stored hashed: a unique index entry holds ~2.7 kB."""
 SYNTHETIC_DOMAIN = "synthesised.desk.invalid"
 
 if TYPE_CHECKING:  # typeshed makes policies generic; the runtime class is not
@@ -78,6 +82,11 @@ def synthetic_message_id(raw: bytes) -> str:
     return f"<{hashlib.sha256(raw).hexdigest()[:40]}@{SYNTHETIC_DOMAIN}>"
 
 
+def is_address(text: str) -> bool:
+    """Whether ``text`` can be a mail address the desk keeps."""
+    return len(text) <= MAX_ADDRESS_LENGTH and _ADDRESS.fullmatch(text) is not None
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Everything the desk reads from ``raw``; ``Unparseable`` if it is not mail."""
     if not raw.strip():
@@ -95,7 +104,9 @@ def parse(raw: bytes) -> ParsedMail:
         from_name=name or None,
         subject=" ".join(headers.get("subject").split()),
         in_reply_to=_first_id(headers.get("in-reply-to")),
-        references=_MESSAGE_ID.findall(headers.get("references")),
+        references=[
+            _bounded(m) for m in _MESSAGE_ID.findall(headers.get("references"))
+        ],
         text=found.text,
         parts=found.parts,
         headers={n: headers.get(n) for n in SCREENED_HEADERS if n in message},
@@ -111,7 +122,15 @@ def _report_type(message: Message) -> str | None:
 
 def _first_id(value: str) -> str | None:
     found = _MESSAGE_ID.search(value)
-    return found[0] if found else None
+    return _bounded(found[0]) if found else None
+
+
+def _bounded(message_id: str) -> str:
+    """``message_id``, or a stable hash of it when it is too long to index."""
+    data = message_id.encode("utf-8", "replace")
+    if len(data) <= MAX_MESSAGE_ID_BYTES:
+        return message_id
+    return f"<{hashlib.sha256(data).hexdigest()[:40]}@{SYNTHETIC_DOMAIN}>"
 
 
 class _EightBitHeaders(_Compat32):
@@ -119,13 +138,14 @@ class _EightBitHeaders(_Compat32):
 
     ``compat32`` returns such a value as a ``Header`` of unknown bytes, which prints
     them as replacement marks; this reads them as UTF-8 when valid, else cp1252.
+    NUL characters are dropped: no text column can hold them.
     """
 
     def header_fetch_parse(  # type: ignore[override]  # compat32's str | Header
         self, name: str, value: str
     ) -> str | Header:
         if isinstance(value, str):
-            return charsets.unescaped(value)
+            return charsets.unescaped(value).replace("\x00", "")
         return super().header_fetch_parse(name, value)
 
 
@@ -157,12 +177,12 @@ class _Headers:
             value = self.get(name)
             if not value:
                 continue
-            found = [(n, a) for n, a in getaddresses([value]) if _ADDRESS.fullmatch(a)]
+            found = [(n, a) for n, a in getaddresses([value]) if is_address(a)]
             if found:
                 display, address = found[0]
                 return " ".join(display.split()), address.lower()
             loose = _ADDRESS.search(value)  # a broken header: take the address alone
-            if loose:
+            if loose and is_address(loose[0]):
                 return "", loose[0].lower()
         return "", ""
 

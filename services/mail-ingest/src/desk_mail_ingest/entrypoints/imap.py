@@ -2,34 +2,60 @@
 
 Each message is fetched without marking it, handed to the intake, and only then
 flagged ``\\Seen``: a crash in between fetches it again, and the duplicate is
-recognised by its Message-ID.
+recognised by its Message-ID. A message the server will not hand over is skipped
+(left unseen) for the next; the intake quarantines one it cannot process, so only
+a storage outage ends a poll early. An unforeseen error is logged and recorded on
+its mailbox, and polling goes on, waiting longer after each failed round.
 """
 
 import asyncio
 import logging
 import re
+import uuid
+from typing import Protocol
 
 import aioimaplib
 
 from desk_mail_ingest.adapters.repository import Mailbox
 from desk_mail_ingest.domain.errors import MailIngestError, StorageUnavailable
-from desk_mail_ingest.service_layer.intake import MailIntake
-from desk_mail_ingest.service_layer.mailboxes import MailboxAdmin
+from desk_mail_ingest.service_layer.intake import Outcome
 
 log = logging.getLogger(__name__)
 
 _LITERAL = re.compile(rb"\{\d+\}$")
+MAX_BACKOFF_SECONDS = 600.0
 
 
 class ImapFailed(MailIngestError):
     """The IMAP server refused a command or could not be reached."""
 
 
+class Intake(Protocol):
+    """The use case the poller hands messages to (``MailIntake``)."""
+
+    async def receive(
+        self,
+        raw: bytes,
+        mailbox: Mailbox,
+        *,
+        source: str,
+        envelope_sender: str | None = None,
+    ) -> Outcome: ...
+
+
+class PolledMailboxes(Protocol):
+    """The mailboxes to poll and their poll record (``MailboxAdmin``)."""
+
+    async def polled(self) -> list[Mailbox]: ...
+
+    async def polled_now(self, mailbox_id: uuid.UUID, error: str | None) -> None: ...
+
+
 class ImapPoller:
     def __init__(
         self,
-        intake: MailIntake,
-        admin: MailboxAdmin,
+        intake: Intake,
+        admin: PolledMailboxes,
         *,
         interval: float,
         timeout: float,
@@ -41,9 +67,22 @@ class ImapPoller:
 
     async def run(self) -> None:
         """Poll every mailbox, then wait the interval; until cancelled."""
+        failures = 0
         while True:
-            await self.poll_all()
-            await asyncio.sleep(self._interval)
+            try:
+                await self.poll_all()
+                failures = 0
+            # Isolation: this task is the process's only poller; an unforeseen error
+            # ending it would stop all IMAP intake without a word.
+            except Exception:
+                failures += 1
+                log.exception("IMAP polling failed (%d rounds in a row)", failures)
+            await asyncio.sleep(self.pause(failures))
+
+    def pause(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed rounds in a row: doubling."""
+        longest = max(self._interval, MAX_BACKOFF_SECONDS)
+        return float(min(self._interval * 2 ** min(failures, 32), longest))
 
     async def poll_all(self) -> int:
         try:
@@ -70,7 +109,12 @@ class ImapPoller:
             log.warning(
                 "IMAP mail of %s not stored, kept unseen: %s", mailbox.address, exc
             )
-        await self._admin.polled_now(mailbox.id, error)
+        # Isolation: a fault one mailbox's server or mail trips must not keep the
+        # other mailboxes from being polled; it is shown on the mailbox.
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.exception("IMAP poll of %s failed", mailbox.address)
+        await self._record(mailbox, error)
         if taken:
             log.info("fetched %d messages from %s", taken, mailbox.address)
         return taken
@@ -90,16 +134,32 @@ class ImapPoller:
             _check(await client.select(mailbox.imap_folder))
             found = _check(await client.uid_search("UNSEEN", charset=None))
             uids = found.lines[0].decode().split() if found.lines else []
+            taken = 0
             for uid in uids:
-                raw = _literal(_check(await client.uid("fetch", uid, "(BODY.PEEK[])")))
-                await self._intake.receive(raw, mailbox, source="imap")
-                _check(await client.uid("store", uid, "+FLAGS", "(\\Seen)"))
-            return len(uids)
+                taken += await self._take(client, mailbox, uid)
+            return taken
         finally:
             try:
                 await client.logout()
             except (aioimaplib.AioImapException, OSError, TimeoutError) as exc:
                 log.debug("IMAP logout failed: %r", exc)
+
+    async def _take(self, client: aioimaplib.IMAP4, mailbox: Mailbox, uid: str) -> bool:
+        """Fetch, keep and flag one message; false when it is left for a later poll."""
+        try:
+            raw = _literal(_check(await client.uid("fetch", uid, "(BODY.PEEK[])")))
+        except ImapFailed as exc:
+            log.warning("IMAP message %s of %s skipped: %s", uid, mailbox.address, exc)
+            return False
+        await self._intake.receive(raw, mailbox, source="imap")
+        _check(await client.uid("store", uid, "+FLAGS", "(\\Seen)"))
+        return True
+
+    async def _record(self, mailbox: Mailbox, error: str | None) -> None:
+        try:
+            await self._admin.polled_now(mailbox.id, error)
+        except StorageUnavailable as exc:
+            log.warning("poll of %s not recorded: %s", mailbox.address, exc)
 
 
 def _check(response: aioimaplib.Response) -> aioimaplib.Response:

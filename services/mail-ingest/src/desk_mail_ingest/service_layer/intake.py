@@ -4,6 +4,11 @@ Every message is stored first (raw bytes in the blob store), then one transactio
 writes its row (accepted, ignored or quarantined, with the reason) and, when
 accepted, its ``mail.received.v1`` event in the outbox. A caller that gets no
 exception may tell the sender the message is safe; nothing is dropped unrecorded.
+
+Only an outage raises (``StorageUnavailable``, so that the sender retries). A
+message that makes processing fail for its own reasons (the database refuses one
+of its values, a library trips on it) is quarantined with the reason instead:
+retried, it would fail again forever and hold up the mail behind it.
 """
 
 import asyncio
@@ -30,6 +35,7 @@ from desk_mail_ingest.adapters.repository import (
 )
 from desk_mail_ingest.domain import parsing, replies, screening
 from desk_mail_ingest.domain.errors import (
+    MailIngestError,
     StorageUnavailable,
     UnknownMailbox,
     Unparseable,
@@ -40,6 +46,10 @@ log = logging.getLogger(__name__)
 SOURCE = "mail-ingest"
 RATE_WINDOW_SECONDS = 60.0
 MAILBOX_SECONDS = 5.0
+_REASON_LENGTH = 500
+# SQLSTATE classes of a value the database will never take: data exceptions (a
+# NUL in text, bad encoding) and program limits (an index entry too large).
+_REFUSED_VALUE_CLASSES = ("22", "54")
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,8 @@ class MailIntake:
         envelope_sender: str | None = None,
     ) -> Outcome:
         """Keep ``raw`` and record its fate; raises only when it could not be kept."""
+        if envelope_sender is not None:
+            envelope_sender = _text(envelope_sender)
         mail_id = new_event_id()
         raw_key = f"mail/{mailbox.id}/{mail_id}/raw.eml"
         await self._put(raw_key, raw)
@@ -106,7 +118,9 @@ class MailIntake:
             "size": len(raw),
             "raw_blob_key": raw_key,
         }
-        outcome = await self._decide(raw, mailbox, row, envelope_sender, rated=True)
+        outcome = await self._decide_safely(
+            raw, mailbox, row, envelope_sender, rated=True
+        )
         log.info(
             "mail %s from %s %s (%s)",
             mail_id,
@@ -134,11 +148,40 @@ class MailIntake:
             "tenant_id": mailbox.tenant_id,
             "raw_blob_key": stored.raw_blob_key,
         }
-        return await self._decide(
+        return await self._decide_safely(
             raw, mailbox, row, stored.envelope_from, rated=False, replay=True
         )
 
     # --- deciding ---------------------------------------------------------------
+
+    async def _decide_safely(
+        self,
+        raw: bytes,
+        mailbox: Mailbox,
+        row: dict[str, object],
+        envelope_sender: str | None,
+        *,
+        rated: bool,
+        replay: bool = False,
+    ) -> Outcome:
+        """``_decide``; a message that makes it fail for its own sake is quarantined."""
+        try:
+            return await self._decide(
+                raw, mailbox, row, envelope_sender, rated=rated, replay=replay
+            )
+        except _Refused as exc:
+            reason = f"not storable: {exc}"
+        except MailIngestError:
+            raise
+        # Isolation: whatever a message makes fail must quarantine it (kept, listed,
+        # replayable after a fix); raised, its sender or poller would retry forever.
+        except Exception as exc:
+            log.exception("mail %s could not be processed", row["id"])
+            reason = f"failed: {exc!r}"
+        bare = _bare(row, raw)
+        return await self._record(
+            bare, "quarantined", _text(reason)[:_REASON_LENGTH], replay, last=True
+        )
 
     async def _decide(
         self,
@@ -162,10 +205,11 @@ class MailIntake:
         except Exception as exc:
             log.exception("mail %s could not be parsed", mail_id)
             row |= {"message_id": parsing.synthetic_message_id(raw)}
-            reason = f"parse failed: {exc!r}"[:500]
+            reason = f"parse failed: {exc!r}"[:_REASON_LENGTH]
             return await self._record(row, "quarantined", reason, replay)
-        if not mail.from_address and envelope_sender:
-            mail.from_address = envelope_sender.strip("<> ").lower()
+        fallback = (envelope_sender or "").strip("<> ").lower()
+        if not mail.from_address and parsing.is_address(fallback):
+            mail.from_address = fallback
         row |= {
             "message_id": mail.message_id,
             "from_address": mail.from_address,
@@ -213,7 +257,10 @@ class MailIntake:
         reason: str | None,
         replay: bool,
         event: MailReceived | None = None,
+        *,
+        last: bool = False,
     ) -> Outcome:
+        """Write the row (and event); ``last`` is the bare row of a refused one."""
         mail_id = row["id"]
         assert isinstance(mail_id, uuid.UUID)
         try:
@@ -225,7 +272,11 @@ class MailIntake:
                     return await self._record(row, "ignored", "duplicate", replay)
                 if event is not None:
                     await self._outbox.add(conn, [_envelope(event, mail_id, row)])
-        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+        except DBAPIError as exc:
+            if not last and _refuses_the_value(exc):
+                raise _Refused(_first_line(str(exc.orig))) from exc
+            raise StorageUnavailable(f"mail database: {exc}") from exc
+        except (SQLAlchemyError, OSError) as exc:
             raise StorageUnavailable(f"mail database: {exc}") from exc
         return Outcome(mail_id, status, reason)
 
@@ -271,6 +322,31 @@ class MailIntake:
             return b"".join([chunk async for chunk in await self._blobs.open(key)])
         except (BlobError, OSError) as exc:
             raise StorageUnavailable(f"blob store: {exc}") from exc
+
+
+class _Refused(Exception):
+    """The database refused a value of the message: it will never take it."""
+
+
+def _refuses_the_value(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return str(sqlstate)[:2] in _REFUSED_VALUE_CLASSES
+
+
+def _bare(row: dict[str, object], raw: bytes) -> dict[str, object]:
+    """``row`` without what the message said: what any database takes."""
+    kept = {k: v for k, v in row.items() if k not in ("from_address", "subject")}
+    return kept | {"message_id": parsing.synthetic_message_id(raw)}
+
+
+def _first_line(message: str) -> str:
+    lines = _text(message).strip().splitlines()
+    return lines[0] if lines else "refused"
+
+
+def _text(value: str) -> str:
+    """``value`` without NUL characters, which no text column holds."""
+    return value.replace("\x00", "")
 
 
 class _Connection:
