@@ -58,6 +58,8 @@ def test_a_team_and_a_user_work_a_ticket_and_the_primary_moves(
     )
     mine = _subjects(bob, assigned_to_me="true")
     tagged = bob.post(f"{path}/tags", json={"tag": "Water "})
+    bob.post(f"{path}/tags", json={"tag": "Roof/Gutter"})
+    untagged = bob.delete(f"{path}/tags/roof%2Fgutter")
     linked = bob.patch(path, json={"customer_id": "c1"})
     cleared = bob.patch(path, json={"customer_id": None, "map_pin": None})
 
@@ -66,6 +68,7 @@ def test_a_team_and_a_user_work_a_ticket_and_the_primary_moves(
     assert switched.json()["additional_assignees"] == [team_ref]
     assert mine == ["Burst pipe"]
     assert tagged.json()["tags"] == ["water"]
+    assert untagged.json()["tags"] == ["water"]
     assert linked.json()["customer_id"] == "c1"
     assert cleared.json()["customer_id"] is None
     assert _subjects(olivia, tag="WATER", q="burst") == ["Burst pipe"]

@@ -60,14 +60,22 @@ async def test_filters_combine(desk: Caller) -> None:
     tagged = await desk.ticket(subject="d")
     await desk.post(f"/v1/tickets/{tagged['id']}/tags", {"tag": " Leak "})
     await desk.post(f"/v1/tickets/{tagged['id']}/tags", {"tag": "VIP"})
+    await desk.post(f"/v1/tickets/{tagged['id']}/tags", {"tag": "Roof/Gutter"})
+    untagged = await desk.request(
+        "DELETE", f"/v1/tickets/{tagged['id']}/tags/roof%2Fgutter"
+    )
+    sub = await desk.post(f"/v1/topics/{topic['id']}/sub-topics", {"name": "Hot"})
+    await desk.ticket(subject="e", topic_id=topic["id"], sub_topic_id=sub.json()["id"])
 
+    assert untagged.json()["tags"] == ["leak", "vip"]
+    assert await subjects(desk, sub_topic_id=sub.json()["id"]) == ["e"]
     assert await subjects(desk, priority="high") == ["b", "a"]
     assert await subjects(desk, priority="high", topic_id=topic["id"]) == ["a"]
     assert await subjects(desk, status=["pending", "closed"]) == ["c"]
     assert await subjects(desk, tag="LEAK") == ["d"]
     assert await subjects(desk, tag=["leak", "vip"]) == ["d"]
     assert await subjects(desk, tag=["leak", "other"]) == []
-    assert await subjects(desk, sort="created_at") == ["a", "b", "c", "d"]
+    assert await subjects(desk, sort="created_at") == ["a", "b", "c", "d", "e"]
 
 
 async def test_assigned_to_me_covers_my_teams_and_unassigned_the_rest(

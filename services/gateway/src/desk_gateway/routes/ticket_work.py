@@ -72,7 +72,7 @@ async def add_tag(
     )
 
 
-@router.delete("/tags/{tag}", response_model=TicketRead, summary="Untag a ticket")
+@router.delete("/tags/{tag:path}", response_model=TicketRead, summary="Untag a ticket")
 async def remove_tag(
     ticket_id: uuid.UUID, tag: Tag, who: TicketWorker, tickets: Tickets
 ) -> Response:

@@ -67,7 +67,7 @@ async def add_tag(
     return ticket_response(ticket)
 
 
-@router.delete("/tags/{tag}", response_model=TicketRead)
+@router.delete("/tags/{tag:path}", response_model=TicketRead)
 async def remove_tag(
     ticket_id: uuid.UUID, tag: Tag, unit: UowDep, who: ActorDep
 ) -> Response:
