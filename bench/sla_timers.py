@@ -210,7 +210,8 @@ class Receiver:
         self.seen.append((received, datetime.fromisoformat(due).timestamp()))
 
     async def stop(self) -> None:
-        await self._connection.close()
+        if self._connection is not None:
+            await self._connection.close()
 
 
 def start_workers(
@@ -241,10 +242,10 @@ async def run_case(
 ) -> dict[str, Any]:
     await rearm(dsn)
     receiver = Receiver(amqp_url)
-    await receiver.start()
     processes = start_workers(workers, args.relays, env)
     try:
-        await asyncio.sleep(4)  # the workers migrate, connect and start
+        await asyncio.sleep(4)  # the workers migrate, declare the exchanges, start
+        await receiver.start()
         due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
         await schedule(dsn, args.burst, due, None)
         commits: list[tuple[float, int]] = []
