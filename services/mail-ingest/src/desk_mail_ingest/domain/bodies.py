@@ -2,7 +2,8 @@
 
 Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis``)
 when it is all there is. TNEF (``winmail.dat``) is unpacked with ``tnefparse``;
-an attached message stays whole, as an ``.eml`` file.
+an attached message stays whole, as an ``.eml`` file. A multipart the parser could
+not split is split at the boundary its body uses, or read as text (``repairs``).
 """
 
 import contextlib
@@ -15,6 +16,7 @@ from email.message import Message
 from inscriptis import get_text
 from tnefparse import TNEF
 
+from desk_mail_ingest.domain import repairs
 from desk_mail_ingest.domain.charsets import decode_text
 from desk_mail_ingest.domain.model import Part
 
@@ -52,6 +54,9 @@ def _walk(part: Message, found: Found) -> None:
         for sub in _subparts(part):
             _walk(sub, found)
         return
+    if kind.startswith("multipart/"):
+        _walk_unsplit(part, found)
+        return
     filename = _filename(part)
     if kind in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
         _unpack_tnef(part, found)
@@ -69,6 +74,17 @@ def _subparts(part: Message) -> list[Message]:
         if isinstance(payload, list)
         else []
     )
+
+
+def _walk_unsplit(part: Message, found: Found) -> None:
+    """A multipart the parser could not split (its boundary missing or wrong)."""
+    data = _payload(part)
+    split = repairs.split_at_guessed_boundary(part, data)
+    if split is not None:
+        _walk(split, found)
+        return
+    text = decode_text(data, _charset(part))
+    found.texts.append(_readable(text, html=repairs.looks_like_html(text)))
 
 
 def _walk_alternative(part: Message, found: Found) -> None:
@@ -111,8 +127,14 @@ def _charset(part: Message) -> str | None:
 
 
 def _text_of(part: Message, kind: str) -> str:
-    text = decode_text(_payload(part), _charset(part)).replace("\x00", "")
-    if kind == "text/html":
+    text = decode_text(_payload(part), _charset(part))
+    return _readable(text, html=kind == "text/html")
+
+
+def _readable(text: str, *, html: bool) -> str:
+    """Body text as the desk keeps it: no NULs, no markup, ``\\n`` line ends."""
+    text = text.replace("\x00", "")
+    if html:
         text = html_to_text(text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

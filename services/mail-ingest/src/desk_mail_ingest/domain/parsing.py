@@ -22,7 +22,7 @@ from email.policy import Compat32
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
-from desk_mail_ingest.domain import bodies, charsets
+from desk_mail_ingest.domain import bodies, charsets, repairs
 from desk_mail_ingest.domain.errors import Unparseable
 from desk_mail_ingest.domain.model import Part
 
@@ -91,7 +91,7 @@ def parse(raw: bytes) -> ParsedMail:
     """Everything the desk reads from ``raw``; ``Unparseable`` if it is not mail."""
     if not raw.strip():
         raise Unparseable("the message is empty")
-    message = email.message_from_bytes(raw, policy=_POLICY)
+    message = email.message_from_bytes(repairs.mended_head(raw), policy=_POLICY)
     headers = _Headers(message)
     if not message.keys():
         raise Unparseable("the message has no headers")
