@@ -1,9 +1,13 @@
 """The tickets service in-process, over its internal HTTP API, on a test database."""
 
+import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 from desk_tickets.config import TicketsSettings
@@ -101,3 +105,50 @@ async def new_tenant(client: httpx.AsyncClient, users: tuple[str, ...] = ()) -> 
 async def desk(service: httpx.AsyncClient) -> Caller:
     """A fresh tenant with users alice, bob and rita, called as operator alice."""
     return await new_tenant(service, ("bob", "rita"))
+
+
+class Listener:
+    """An outside AMQP client bound to some of the desk's events."""
+
+    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
+        self.queue = queue
+
+    async def take(self, count: int) -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        async with asyncio.timeout(10):
+            while len(got) < count:
+                message = await self.queue.get(fail=False)
+                if message is None:
+                    await asyncio.sleep(0.05)
+                    continue
+                await message.ack()
+                got.append(json.loads(message.body))
+        return got
+
+    async def of_tenant(self, tenant: str, count: int) -> list[dict[str, Any]]:
+        """The next ``count`` events of ``tenant``, skipping other tenants'."""
+        found: list[dict[str, Any]] = []
+        while len(found) < count:
+            found += [e for e in await self.take(1) if e["tenantid"] == tenant]
+        return found
+
+
+@asynccontextmanager
+async def listening(routing_key: str) -> AsyncIterator[Listener]:
+    """A listener on ``helpdesk.events`` for ``routing_key``, bound from now on."""
+    connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
+    channel = await connection.channel()
+    queue = await channel.declare_queue(unique("test-events"), exclusive=True)
+    exchange = await channel.get_exchange("helpdesk.events")
+    await queue.bind(exchange, routing_key=routing_key)
+    try:
+        yield Listener(queue)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def listener() -> AsyncIterator[Listener]:
+    """Every ticket event from the start of the test on."""
+    async with listening("ticket.#") as listener:
+        yield listener

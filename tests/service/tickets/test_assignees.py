@@ -1,11 +1,8 @@
 """Assignees: one primary and any number of additional ones, users or teams."""
 
-import os
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aio_pika
 import pytest
 from desk_tickets.config import TicketsSettings
 from desk_tickets.domain.access import Actor
@@ -16,9 +13,7 @@ from desk_tickets.service_layer.ticket_edits import committed
 from helpdesk_contracts.api.tickets import AssigneeRef
 from helpdesk_contracts.vocabulary import ActorKind, AssigneeKind, Priority
 
-from tests.conftest import unique
-from tests.service.tickets.conftest import Caller
-from tests.service.tickets.test_events import Listener
+from tests.service.tickets.conftest import Caller, Listener
 
 ASSIGNED = ["support:request:update:assigned"]
 
@@ -28,17 +23,6 @@ async def make_team(desk: Caller, name: str, *members: str) -> str:
     answer = await admin.post("/v1/teams", {"name": name, "member_ids": list(members)})
     assert answer.status_code == 201, answer.text
     return str(answer.json()["id"])
-
-
-@pytest.fixture
-async def listener() -> AsyncIterator[Listener]:
-    connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
-    channel = await connection.channel()
-    queue = await channel.declare_queue(unique("test-assignees"), exclusive=True)
-    exchange = await channel.get_exchange("helpdesk.events")
-    await queue.bind(exchange, routing_key="ticket.#")
-    yield Listener(queue)
-    await connection.close()
 
 
 def who(ticket: dict[str, Any]) -> tuple[Any, list[Any]]:

@@ -1,57 +1,9 @@
 """Every change leaves through the outbox as a versioned event in an envelope."""
 
-import asyncio
-import json
-import os
-from collections.abc import AsyncIterator
-from typing import Any
-
-import aio_pika
-import pytest
 from helpdesk_contracts import Envelope
 from helpdesk_contracts.tickets import v1
 
-from tests.conftest import unique
-from tests.service.tickets.conftest import Caller
-
-
-class Listener:
-    """An outside AMQP client bound to ticket events."""
-
-    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
-        self.queue = queue
-
-    async def take(self, count: int) -> list[dict[str, Any]]:
-        got: list[dict[str, Any]] = []
-        async with asyncio.timeout(10):
-            while len(got) < count:
-                message = await self.queue.get(fail=False)
-                if message is None:
-                    await asyncio.sleep(0.05)
-                    continue
-                await message.ack()
-                got.append(json.loads(message.body))
-        return got
-
-
-@pytest.fixture
-async def listener(desk: Caller) -> AsyncIterator[Listener]:
-    connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
-    channel = await connection.channel()
-    queue = await channel.declare_queue(unique("test-events"), exclusive=True)
-    exchange = await channel.get_exchange("helpdesk.events")
-    await queue.bind(exchange, routing_key="ticket.#")
-    yield Listener(queue)
-    await connection.close()
-
-
-async def _of_tenant(
-    listener: Listener, tenant: str, count: int
-) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    while len(events) < count:
-        events += [e for e in await listener.take(1) if e["tenantid"] == tenant]
-    return events
+from tests.service.tickets.conftest import Caller, Listener
 
 
 async def test_a_new_ticket_is_announced_once_with_a_valid_envelope(
@@ -59,7 +11,7 @@ async def test_a_new_ticket_is_announced_once_with_a_valid_envelope(
 ) -> None:
     ticket = await desk.ticket()
 
-    [event] = await _of_tenant(listener, desk.tenant, 1)
+    [event] = await listener.of_tenant(desk.tenant, 1)
 
     parsed = Envelope[v1.TicketCreated].model_validate(event)
     assert parsed.type == "com.supportdesk.ticket.created.v1"
@@ -75,7 +27,7 @@ async def test_a_status_change_carries_from_and_to(
     ticket = await desk.ticket()
     await desk.patch(f"/v1/tickets/{ticket['id']}", {"status": "pending"})
 
-    created, changed = await _of_tenant(listener, desk.tenant, 2)
+    created, changed = await listener.of_tenant(desk.tenant, 2)
 
     assert created["type"].endswith("ticket.created.v1")
     data = Envelope[v1.TicketStatusChanged].model_validate(changed).data
@@ -102,7 +54,7 @@ async def test_a_topic_change_carries_the_sub_topics_default_sla(
     ticket = await desk.ticket(topic_id=topic["id"])
     await desk.patch(f"/v1/tickets/{ticket['id']}", {"sub_topic_id": sub["id"]})
 
-    created, moved = await _of_tenant(listener, desk.tenant, 2)
+    created, moved = await listener.of_tenant(desk.tenant, 2)
 
     assert created["data"]["default_sla_id"] == sla_topic
     assert moved["type"].endswith("ticket.topic_changed.v1")

@@ -1,6 +1,6 @@
 """Statuses, stamps, optimistic concurrency and the audit log."""
 
-from tests.service.tickets.conftest import Caller
+from tests.service.tickets.conftest import Caller, Listener
 
 FLOW = ["in_progress", "pending", "resolved", "closed", "open"]
 
@@ -83,3 +83,49 @@ async def test_a_deleted_ticket_is_gone_from_views_and_lists(desk: Caller) -> No
     assert (await desk.get(f"/v1/tickets/{ticket['id']}")).status_code == 404
     listed = (await desk.get("/v1/tickets")).json()
     assert ticket["id"] not in [t["id"] for t in listed["items"]]
+
+
+async def test_a_deleted_ticket_is_audited_announced_and_its_log_kept_for_deleters(
+    desk: Caller, listener: Listener
+) -> None:
+    ticket = await desk.ticket()
+    path = f"/v1/tickets/{ticket['id']}"
+    worker = desk.as_user("bob", permissions=["support:request:update:all"])
+
+    deleted = await desk.request("DELETE", path)
+    [created, gone] = await listener.of_tenant(desk.tenant, 2)
+    log = (await desk.get(f"{path}/audit")).json()["items"]
+    hidden = await worker.get(f"{path}/audit")
+
+    assert deleted.status_code == 204
+    assert created["type"].endswith("ticket.created.v1")
+    assert gone["type"].endswith("ticket.deleted.v1")
+    assert gone["data"]["ticket_id"] == ticket["id"]
+    assert [e["action"] for e in log] == ["created", "deleted"]
+    assert log[1]["changes"]["deleted_at"]["before"] is None
+    assert log[1]["actor"] == {"id": "alice", "kind": "operator"}
+    assert hidden.status_code == 404
+
+
+async def test_the_audit_log_is_paged_both_ways(desk: Caller) -> None:
+    ticket = await desk.ticket()
+    path = f"/v1/tickets/{ticket['id']}"
+    for priority in ("low", "high", "urgent", "medium"):
+        await desk.patch(path, {"priority": priority})
+
+    pages: dict[str, list[int]] = {}
+    for order in ("oldest", "newest"):
+        seen: list[int] = []
+        more: dict[str, str] = {}
+        while True:
+            answer = await desk.get(f"{path}/audit", order=order, limit=2, **more)
+            page = answer.json()
+            seen += [e["id"] for e in page["items"]]
+            if page["next_cursor"] is None:
+                break
+            more = {"cursor": page["next_cursor"]}
+        pages[order] = seen
+
+    assert len(pages["oldest"]) == 5
+    assert pages["oldest"] == sorted(pages["oldest"])
+    assert pages["newest"] == list(reversed(pages["oldest"]))

@@ -1,36 +1,20 @@
 """Teams / groups: managed with support:settings:groups, announced with members."""
 
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aio_pika
 import httpx
 import pytest
 
-from tests.conftest import unique
-from tests.service.tickets.conftest import Caller, new_tenant
-from tests.service.tickets.test_events import Listener
+from tests.service.tickets.conftest import Caller, Listener, listening, new_tenant
 
 GROUPS = ["support:settings:groups", "support:request:update:all"]
 
 
 @pytest.fixture
-async def team_events(desk: Caller) -> AsyncIterator[Listener]:
-    connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
-    channel = await connection.channel()
-    queue = await channel.declare_queue(unique("test-teams"), exclusive=True)
-    exchange = await channel.get_exchange("helpdesk.events")
-    await queue.bind(exchange, routing_key="team.#")
-    yield Listener(queue)
-    await connection.close()
-
-
-async def events_of(listener: Listener, tenant: str, count: int) -> list[Any]:
-    found: list[Any] = []
-    while len(found) < count:
-        found += [e for e in await listener.take(1) if e["tenantid"] == tenant]
-    return found
+async def team_events() -> AsyncIterator[Listener]:
+    async with listening("team.#") as listener:
+        yield listener
 
 
 @pytest.fixture
@@ -50,7 +34,7 @@ async def test_a_team_is_created_changed_and_deleted_with_its_members_announced(
     )
     deleted = await admin.request("DELETE", f"/v1/teams/{team['id']}")
     events = sorted(
-        await events_of(team_events, admin.tenant, 3),
+        await team_events.of_tenant(admin.tenant, 3),
         key=lambda e: e["data"]["version"],
     )
 

@@ -120,13 +120,19 @@ class TicketRepository:
         )
 
     async def get(
-        self, tenant_id: str, ticket_id: uuid.UUID, *, for_update: bool = False
+        self,
+        tenant_id: str,
+        ticket_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+        deleted: bool = False,
     ) -> Ticket | None:
+        """The ticket, or None; a deleted one too with ``deleted``."""
         statement = select(*READ_COLUMNS).where(
-            tickets.c.id == ticket_id,
-            tickets.c.tenant_id == tenant_id,
-            tickets.c.deleted_at.is_(None),
+            tickets.c.id == ticket_id, tickets.c.tenant_id == tenant_id
         )
+        if not deleted:
+            statement = statement.where(tickets.c.deleted_at.is_(None))
         if for_update:
             statement = statement.with_for_update()
         row = (await self._conn.execute(statement)).first()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk_contracts.api.tickets import TicketCreate, TicketUpdate
+from helpdesk_contracts.permissions import Permission
 from helpdesk_contracts.tickets import v1
 from helpdesk_contracts.vocabulary import (
     TicketChannel,
@@ -45,7 +46,7 @@ from desk_tickets.service_layer.ticket_history import (
     diff,
 )
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
-from desk_tickets.service_layer.views import envelope, event_actor, snapshot
+from desk_tickets.service_layer.views import envelope, event_actor, plain, snapshot
 
 
 def _now() -> datetime:
@@ -188,7 +189,8 @@ async def delete_ticket(uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID) -> 
         ticket = await _visible_ticket(uow, actor, ticket_id, for_update=True)
         deleted = ticket.with_changes(version=ticket.version + 1, updated_at=now)
         await uow.tickets.mark_deleted(ticket.id, now, deleted.version)
-        await uow.audit.record([audit_entry(deleted, actor, "deleted", {})])
+        gone = {"deleted_at": {"before": None, "after": plain(now)}}
+        await uow.audit.record([audit_entry(deleted, actor, "deleted", gone)])
         event = v1.TicketDeleted(
             ticket_id=ticket.id,
             reference=ticket.reference,
@@ -209,7 +211,11 @@ async def ticket_audit(
     limit: int,
 ) -> list[Row[Any]]:
     async with uow:
-        await _visible_ticket(uow, actor, ticket_id)
+        # Whoever may delete tickets may still read what a deleted one went through.
+        deleted = actor.has(Permission.REQUEST_DELETE_ALL) and not actor.is_requester
+        ticket = await uow.tickets.get(actor.tenant_id, ticket_id, deleted=deleted)
+        if ticket is None or not access.can_view(actor, ticket):
+            raise NotFound("ticket", ticket_id)
         return await uow.audit.page(
             ticket_id,
             newest_first=newest_first,
