@@ -4,10 +4,14 @@ import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from desk_gateway.auth import mint_token
 from desk_infra.settings import JwtSettings
 from helpdesk_contracts.vocabulary import ActorKind
@@ -166,6 +170,35 @@ def desk(servers: dict[str, str], virtual_host: str) -> Iterator[Desk]:
         yield running
     finally:
         running.stop_all()
+
+
+class Outbox:
+    """What the desk's notification workers mailed (an aiosmtpd server)."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+
+    async def handle_DATA(  # the name aiosmtpd calls
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        assert isinstance(envelope.content, bytes)
+        self.received.append(
+            message_from_bytes(envelope.content, policy=policy.default)
+        )
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.received if address in str(m["To"])]
+
+
+@pytest.fixture(scope="session")
+def outbox(desk: Desk) -> Iterator[Outbox]:
+    """The mail server the notification workers send to, for the whole session."""
+    found = Outbox()
+    controller = Controller(found, hostname="127.0.0.1", port=desk.outbound_smtp_port)
+    controller.start()
+    yield found
+    controller.stop()
 
 
 class Api:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from helpdesk_contracts.mail.threading import desk_message_id
 
-from tests.e2e.conftest import Api, Desk
+from tests.e2e.conftest import Api, Desk, Outbox
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +40,15 @@ def send(
         smtp.sendmail(sender, [to], raw)
 
 
-def mail(subject: str, body: str, **headers: str) -> bytes:
+def mail(
+    subject: str,
+    body: str,
+    author: str = "Jane Customer <jane@customer.example>",
+    **headers: str,
+) -> bytes:
     extra = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
     return (
-        "From: Jane Customer <jane@customer.example>\r\n"
+        f"From: {author}\r\n"
         f"To: support@desk.example\r\nSubject: {subject}\r\n"
         f"Message-ID: <{uuid.uuid4().hex}@customer.example>\r\n{extra}"
         f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
@@ -171,3 +176,42 @@ def test_mail_administration_needs_the_tenant_admin_permission(
     answer = operator.get("/v1/mail/mailboxes")
 
     assert answer.status_code == 403
+
+
+def test_a_stranger_hears_back_and_their_replies_thread_onto_the_ticket(
+    desk: Desk, admin: Api, mailbox: str, outbox: Outbox
+) -> None:
+    sam = f"sam.{uuid.uuid4().hex[:8]}@stranger.example"
+    subject = f"Scanner offline {sam}"
+    send(desk, mailbox, mail(subject, "It shows E42.", f"Sam <{sam}>"), sender=sam)
+    [ticket] = until(lambda: tickets_titled(admin, subject))
+    path = f"/v1/tickets/{ticket['id']}/comments"
+    note = admin.post(path, json={"body": "Firmware again?", "internal": True})
+    answer = admin.post(path, json={"body": "Please unplug it for a minute."})
+    [notice] = until(lambda: outbox.to(sam))
+
+    by_headers = mail(
+        "Re: my scanner",
+        "Unplugged, it works.\r\n\r\n> Please unplug it for a minute.",
+        f"Sam <{sam}>",
+        In_Reply_To=notice["Message-ID"],
+        References=notice["Message-ID"],
+    )
+    send(desk, notice["Reply-To"], by_headers, sender=sam)
+    by_subject = mail(f"Re: {notice['Subject']}", "Thanks!", f"Sam <{sam}>")
+    send(desk, notice["Reply-To"], by_subject, sender=sam)
+    thread = until(
+        lambda: (found := comments(admin, ticket["id"])) and len(found) == 4 and found
+    )
+
+    assert (ticket["requester_id"], ticket["requester_email"]) == (None, sam)
+    assert note.status_code == answer.status_code == 201, (note.text, answer.text)
+    assert notice["Reply-To"] == mailbox
+    assert "Please unplug it for a minute." in notice.get_content()
+    replies = sorted(c for c in thread if c.startswith("[Email from"))
+    assert replies == [
+        f"[Email from Sam <{sam}>]\n\nThanks!",
+        f"[Email from Sam <{sam}>]\n\nUnplugged, it works.",
+    ]
+    assert len(tickets_titled(admin, subject)) == 1
+    assert len(outbox.to(sam)) == 1  # the internal note never reached them

@@ -2,46 +2,11 @@
 in the mail, and the inbox is read and marked through the gateway."""
 
 import time
-from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
-
-from tests.e2e.conftest import Api, Desk
+from tests.e2e.conftest import Api, Desk, Outbox
 
 STAFF = ("support:request:update:all", "support:internal", "support:comment:create")
-
-
-class Outbox:
-    """What the desk's notification workers mailed (an aiosmtpd server)."""
-
-    def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
-
-    async def handle_DATA(  # the name aiosmtpd calls
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
-        assert isinstance(envelope.content, bytes)
-        self.received.append(
-            message_from_bytes(envelope.content, policy=policy.default)
-        )
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.received if address in str(m["To"])]
-
-
-@pytest.fixture(scope="module")
-def outbox(desk: Desk) -> Iterator[Outbox]:
-    found = Outbox()
-    controller = Controller(found, hostname="127.0.0.1", port=desk.outbound_smtp_port)
-    controller.start()
-    yield found
-    controller.stop()
 
 
 def eventually(check: Any, seconds: float = 20.0) -> Any:
