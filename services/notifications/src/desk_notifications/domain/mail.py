@@ -3,8 +3,8 @@
 Every mail about a ticket answers the ticket's root id ``<desk.<ticket>.root@domain>``
 (``In-Reply-To`` and ``References``), so mail clients thread them together and a
 reply names its ticket for mail-ingest (``helpdesk_contracts.mail.threading``).
-Mail that invites an answer names the tenant's mailbox in ``Reply-To``: ``From``
-stays the desk's one sender, whose domain the mail server may sign for.
+Mail that invites an answer names the tenant's mailbox in ``Reply-To``; ``From``
+stays the desk's one sender address, whichever tenant the mail is about.
 
 The message is written out here rather than through ``email.message.EmailMessage``:
 its header parsing cost milliseconds a message, more than everything else a worker
