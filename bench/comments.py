@@ -1,7 +1,7 @@
 """Benchmark: post comments through the gateway; the target is p99 under 50 ms.
 
     uv run python bench/comments.py [--concurrency 16] [--duration 20] [--warmup 3]
-        [--tickets 50] [--relay/--no-relay]
+        [--tickets 50] [--relay/--no-relay] [--at-scale]
 
 Starts a tickets service, its outbox relay and a gateway on free ports (one worker
 each, logging at WARNING) against a database of its own
@@ -10,6 +10,13 @@ each, logging at WARNING) against a database of its own
 each POSTing ``/v1/tickets/{id}/comments`` back to back to a random ticket: bodies
 of 40 to 400 characters, a third mentioning one or two users, a fifth internal
 notes. The first ``--warmup`` seconds are not counted.
+
+``--at-scale`` posts into the million tickets ``bench/triage.py`` loads
+(``desk_tickets_bench``; run that first): to ``--tickets`` random tickets
+of its tenant ``triage-0`` (100,000 tickets, some 50,000 comments; a million
+tickets and half a million comments in the database), as its user ``u0``,
+mentioning its users ``u1``-``u19``, so that every insert maintains the full-size
+indexes.
 
 Figures: comments/s completed in the window; client-side latency (p50, p95, p99,
 max) of the POSTs completed in it; errors; the outbox rows left once the load
@@ -46,6 +53,9 @@ from pydantic import SecretStr
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 DATABASE = "desk_tickets_bench_comments"
+SCALE_DATABASE, SCALE_TENANT = "desk_tickets_bench", "triage-0"
+SCALE_USERS = [f"u{n}" for n in range(20)]
+"""``bench/triage.py``'s database, its first tenant and some of its users."""
 SECRET = "bench-comments-secret-not-for-production-0123456789"  # noqa: S105 (bench)
 TARGET_P99_MS = 50.0
 USERS = [f"user{n}" for n in range(20)]
@@ -72,6 +82,7 @@ class Options:
     warmup: float
     tickets: int
     relay: bool
+    at_scale: bool
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -86,21 +97,31 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         default=True,
         help="run the outbox relay during the load, as production does",
     )
+    parser.add_argument(
+        "--at-scale",
+        action="store_true",
+        help="post into the million tickets of bench/triage.py's database",
+    )
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.duration <= 0 or args.tickets < 1:
         parser.error("--concurrency, --duration and --tickets must be positive")
     return Options(
-        args.concurrency, args.duration, max(0.0, args.warmup), args.tickets, args.relay
+        args.concurrency,
+        args.duration,
+        max(0.0, args.warmup),
+        args.tickets,
+        args.relay,
+        args.at_scale,
     )
 
 
-def bodies(count: int, seed: int) -> list[bytes]:
+def bodies(count: int, seed: int, users: Sequence[str]) -> list[bytes]:
     pick = random.Random(seed)
     made = []
     for _ in range(count):
         text = " ".join(pick.choices(WORDS, k=pick.randint(8, 70)))
         if pick.random() < 1 / 3:
-            named = " ".join(f"@{u}" for u in pick.sample(USERS, pick.randint(1, 2)))
+            named = " ".join(f"@{u}" for u in pick.sample(users, pick.randint(1, 2)))
             text = f"{named} {text}"
         internal = pick.random() < 0.2
         made.append(json.dumps({"body": text, "internal": internal}).encode())
@@ -173,8 +194,25 @@ def prepare(tickets_url: str, options: Options) -> tuple[str, list[str]]:
     return tenant, ids
 
 
+async def existing_tickets(settings: TicketsSettings, count: int) -> list[str]:
+    """``count`` random tickets of the loaded tenant of ``bench/triage.py``."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings, settings.tickets_database))
+    try:
+        rows = await conn.fetch(
+            "SELECT id FROM tickets TABLESAMPLE SYSTEM (5) "
+            "WHERE tenant_id = $1 AND deleted_at IS NULL LIMIT $2",
+            SCALE_TENANT,
+            count,
+        )
+    finally:
+        await conn.close()
+    if len(rows) < count:
+        raise SystemExit(f"{SCALE_DATABASE} holds too few tickets: run bench/triage.py")
+    return [str(r["id"]) for r in rows]
+
+
 async def outbox_rows(settings: TicketsSettings) -> int:
-    conn = await asyncpg.connect(asyncpg_dsn(settings, DATABASE))
+    conn = await asyncpg.connect(asyncpg_dsn(settings, settings.tickets_database))
     try:
         return int(await conn.fetchval("SELECT count(*) FROM outbox"))
     finally:
@@ -187,7 +225,7 @@ async def outbox_rows(settings: TicketsSettings) -> int:
 async def load(
     gateway: str, token: str, tickets: list[str], options: Options
 ) -> dict[str, Any]:
-    posts = bodies(2000, seed=7)
+    posts = bodies(2000, seed=7, users=SCALE_USERS if options.at_scale else USERS)
     latencies: list[float] = []
     errors: list[str] = []
     posted = [0]
@@ -281,7 +319,8 @@ def report(document: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
-    settings = TicketsSettings(tickets_database=DATABASE)
+    database = SCALE_DATABASE if options.at_scale else DATABASE
+    settings = TicketsSettings(tickets_database=database)
     machine = create_tickets.machine_info()
     machine["postgresql"] = asyncio.run(create_tickets.postgres_version(settings))
     machine["load_before"] = os.getloadavg()[0]
@@ -292,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tickets_port, gateway_port = _free_port(), _free_port()
     env = {
         **os.environ,
-        "DESK_TICKETS_DATABASE": DATABASE,
+        "DESK_TICKETS_DATABASE": database,
         "DESK_TICKETS_PORT": str(tickets_port),
         "DESK_GATEWAY_PORT": str(gateway_port),
         "DESK_TICKETS_URL": f"http://127.0.0.1:{tickets_port}",
@@ -312,11 +351,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.relay:
             processes["relay"] = start(env, "desk-tickets-relay", None, log)
         processes["gateway"] = start(env, "desk-gateway", gateway, log)
-        tenant, tickets = prepare(env["DESK_TICKETS_URL"], options)
+        if options.at_scale:
+            tenant, user = SCALE_TENANT, SCALE_USERS[0]
+            tickets = asyncio.run(existing_tickets(settings, options.tickets))
+        else:
+            user = USERS[0]
+            tenant, tickets = prepare(env["DESK_TICKETS_URL"], options)
         token = mint_token(
             JwtSettings(secret=SecretStr(SECRET)),
             tenant_id=tenant,
-            user_id=USERS[0],
+            user_id=user,
             kind=ActorKind.OPERATOR,
             permissions=PERMISSIONS,
         )
@@ -343,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "duration_s": options.duration,
             "warmup_s": options.warmup,
             "tickets": options.tickets,
+            "database": database,
             "relay": options.relay,
             "workers": "1 tickets, 1 gateway",
             "db_pool_size": env["DESK_DB_POOL_SIZE"],
