@@ -1,7 +1,8 @@
 """Walking a message's MIME tree: the text to show, and the files it carries.
 
 Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis``)
-when it is all there is. TNEF (``winmail.dat``) is unpacked with ``tnefparse``;
+when it is all there is. TNEF (``winmail.dat``) is unpacked with ``tnefparse``,
+its body read from plain text, HTML or compressed RTF (``rtf``);
 an attached message stays whole, as an ``.eml`` file. A multipart the parser could
 not split is split at the boundary its body uses, or read as text (``repairs``).
 """
@@ -19,6 +20,7 @@ from tnefparse import TNEF
 from desk_mail_ingest.domain import repairs
 from desk_mail_ingest.domain.charsets import decode_text
 from desk_mail_ingest.domain.model import Part
+from desk_mail_ingest.domain.rtf import decompressed, rtf_to_text
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +210,9 @@ def _unpack_tnef(part: Message, found: Found) -> None:
         log.info("winmail.dat not readable as TNEF, kept as is: %r", exc)
         found.parts.append(Part("winmail.dat", "application/ms-tnef", data))
         return
-    body = tnef.body or (tnef.htmlbody and html_to_text(_as_str(tnef.htmlbody)))
+    body = _tnef_text(tnef)
     if body:
-        found.texts.append(_as_str(body).replace("\x00", ""))
+        found.texts.append(body.replace("\x00", ""))
     for attachment in tnef.attachments:
         name = _as_str(attachment.long_filename() or attachment.name or "attachment")
         found.parts.append(
@@ -220,6 +222,19 @@ def _unpack_tnef(part: Message, found: Found) -> None:
                 bytes(attachment.data),
             )
         )
+
+
+def _tnef_text(tnef: TNEF) -> str:
+    """The body TNEF carries: plain text, else HTML, else RTF (Outlook's usual)."""
+    if tnef.body:
+        return _as_str(tnef.body)
+    if tnef.htmlbody:
+        return html_to_text(_as_str(tnef.htmlbody))
+    rtf = tnef.rtfbody and decompressed(tnef.rtfbody)
+    if not rtf:
+        return ""
+    found = rtf_to_text(rtf)
+    return html_to_text(found.text) if found.html else found.text
 
 
 def _as_str(value: str | bytes) -> str:
