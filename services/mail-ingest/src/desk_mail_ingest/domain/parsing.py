@@ -13,6 +13,7 @@ at all.
 import email
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import HeaderParseError
@@ -30,6 +31,12 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^<>\s\"',;:()]+@[^<>\s\"',;:()]+")
 _REFERENCE = re.compile(r"\[?\b(SR-\d{4}-\d{4,})\b\]?", re.IGNORECASE)
 _ADDRESS_HEADERS = frozenset({"from", "sender", "reply-to"})
+_REPORT_PARTS = {
+    "message/delivery-status": "delivery-status",
+    "message/global-delivery-status": "delivery-status",
+    "message/disposition-notification": "disposition-notification",
+    "message/global-disposition-notification": "disposition-notification",
+}
 MAX_ADDRESS_LENGTH = 254
 """RFC 5321's bound; a longer "address" is none (and would not fit an index)."""
 MAX_MESSAGE_ID_BYTES = 500
@@ -57,6 +64,10 @@ class ParsedMail:
     """The headers that screening reads, lower-cased names."""
     content_type: str = "text/plain"
     report_type: str | None = None
+    """``delivery-status`` or ``disposition-notification`` when the message is such
+    a report, whichever part of it says so (not inside an attached message)."""
+    from_mailbox: str = ""
+    """The From address as written, lower-cased, even one without a domain."""
 
     @property
     def ticket_reference(self) -> str | None:
@@ -112,12 +123,30 @@ def parse(raw: bytes) -> ParsedMail:
         headers={n: headers.get(n) for n in SCREENED_HEADERS if n in message},
         content_type=message.get_content_type(),
         report_type=_report_type(message),
+        from_mailbox=headers.from_mailbox(),
     )
 
 
 def _report_type(message: Message) -> str | None:
-    value = message.get_param("report-type")
-    return str(value).lower() if isinstance(value, str) else None
+    """What report the message is: a ``multipart/report`` or report part says."""
+    for part in _structure(message):
+        kind = part.get_content_type()
+        if kind in _REPORT_PARTS:
+            return _REPORT_PARTS[kind]
+        declared = part.get_param("report-type") if kind == "multipart/report" else None
+        if isinstance(declared, str) and declared.lower() in _REPORT_PARTS.values():
+            return declared.lower()
+    return None
+
+
+def _structure(part: Message) -> Iterator[Message]:
+    """``part`` and the parts inside it, not entering attached messages."""
+    yield part
+    payload = part.get_payload()
+    if part.get_content_maintype() == "multipart" and isinstance(payload, list):
+        for sub in payload:
+            if isinstance(sub, Message):
+                yield from _structure(sub)
 
 
 def _first_id(value: str) -> str | None:
@@ -185,6 +214,11 @@ class _Headers:
             if loose and is_address(loose[0]):
                 return "", loose[0].lower()
         return "", ""
+
+    def from_mailbox(self) -> str:
+        """The From address as written, even without a domain (``MAILER-DAEMON``)."""
+        found = getaddresses([self.get("from")])
+        return found[0][1].strip().lower()[:MAX_ADDRESS_LENGTH] if found else ""
 
 
 def _modelled(name: str, text: str) -> str:

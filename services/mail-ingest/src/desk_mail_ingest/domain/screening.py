@@ -2,16 +2,21 @@
 
 Decisions, so that the desk neither loops nor files noise:
 
-- ``Auto-Submitted`` other than ``no`` (RFC 3834), ``Precedence: bulk|list|junk``,
-  ``X-Autoreply``, ``X-Autorespond`` and ``X-Auto-Response-Suppress`` mark automatic
-  mail (the last is what Exchange puts on its own automatic replies).
+- ``Auto-Submitted`` other than ``no`` (RFC 3834; comments do not count),
+  ``Precedence: bulk|list|junk``, ``X-Autoreply``, ``X-Autorespond`` and
+  ``X-Auto-Response-Suppress`` mark automatic mail (the last is what Exchange puts
+  on its own automatic replies).
 - ``List-Unsubscribe`` marks newsletters and marketing. ``List-Id`` alone does not:
   a support alias run as a Google or Microsoft group stamps it on every message.
-- A bounce is a delivery report (``multipart/report; report-type=delivery-status``),
-  a message with an empty envelope sender (``MAIL FROM:<>``) or one from
-  ``MAILER-DAEMON``/``postmaster``.
+- A bounce is a delivery report or read receipt (a ``multipart/report``, or a
+  ``message/delivery-status`` part, anywhere in the message but inside an attached
+  message), a message with ``X-Failed-Recipients``, with an empty envelope sender
+  (``MAIL FROM:<>``, ``Return-Path: <>``), or from ``MAILER-DAEMON`` or
+  ``postmaster`` (with or without a domain).
 - A message whose own Message-ID is one the desk made is our mail coming back.
 """
+
+import re
 
 from helpdesk_contracts.mail.threading import is_desk_message_id
 
@@ -19,6 +24,7 @@ from desk_mail_ingest.domain.parsing import ParsedMail
 
 _BULK = {"bulk", "list", "junk"}
 _DAEMONS = {"mailer-daemon", "postmaster"}
+_COMMENT = re.compile(r"\([^()]*\)")
 
 
 def ignore_reason(mail: ParsedMail, envelope_sender: str | None) -> str | None:
@@ -27,23 +33,23 @@ def ignore_reason(mail: ParsedMail, envelope_sender: str | None) -> str | None:
 
 
 def _bounce(mail: ParsedMail, envelope_sender: str | None) -> str | None:
-    if mail.content_type == "multipart/report" and mail.report_type in (
-        "delivery-status",
-        "disposition-notification",
-    ):
+    if mail.report_type is not None:
         return f"bounce: {mail.report_type} report"
+    if "x-failed-recipients" in mail.headers:
+        return "bounce: x-failed-recipients present"
     if envelope_sender is not None and envelope_sender.strip("<> ") == "":
         return "bounce: empty envelope sender"
     if mail.headers.get("return-path", "x").strip() == "<>":
         return "bounce: empty return path"
-    if mail.from_address.split("@")[0] in _DAEMONS:
-        return f"bounce: from {mail.from_address}"
+    sender = mail.from_mailbox or mail.from_address
+    if sender.split("@")[0] in _DAEMONS:
+        return f"bounce: from {sender}"
     return None
 
 
 def _automatic(mail: ParsedMail) -> str | None:
     headers = mail.headers
-    submitted = headers.get("auto-submitted", "").strip().lower()
+    submitted = _uncommented(headers.get("auto-submitted", "")).lower()
     if submitted and submitted.split(";")[0].strip() != "no":
         return f"automatic: Auto-Submitted {submitted}"
     precedence = headers.get("precedence", "").strip().lower()
@@ -55,6 +61,15 @@ def _automatic(mail: ParsedMail) -> str | None:
     if "list-unsubscribe" in headers:
         return "automatic: list-unsubscribe present (newsletter)"
     return None
+
+
+def _uncommented(value: str) -> str:
+    """``value`` without its RFC 5322 comments (nested ones too)."""
+    while True:
+        stripped = _COMMENT.sub(" ", value)
+        if stripped == value:
+            return " ".join(value.split())
+        value = stripped
 
 
 def _ours(mail: ParsedMail) -> str | None:
