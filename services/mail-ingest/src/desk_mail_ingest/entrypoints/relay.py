@@ -3,6 +3,7 @@
 import uvloop
 from desk_infra.logs import configure_logging
 from desk_infra.runtime import Runtime, serve_until_signalled
+from desk_infra.serving import tune_gc
 from desk_infra.telemetry import configure_tracing
 
 from desk_mail_ingest.adapters import tables
@@ -22,4 +23,5 @@ def run() -> None:
         )
         await serve_until_signalled(runtime)
 
+    tune_gc()
     uvloop.run(main())

@@ -13,6 +13,7 @@ import uvloop
 from desk_infra.broker import declare_consumer_topology, register_consumer
 from desk_infra.logs import configure_logging
 from desk_infra.runtime import Runtime
+from desk_infra.serving import tune_gc
 from desk_infra.telemetry import configure_tracing
 from helpdesk_contracts.mail.threading import desk_message_id
 
@@ -75,6 +76,7 @@ def run() -> None:
         await migrate(settings)
         await serve_until_signalled(Worker(settings))
 
+    tune_gc()
     uvloop.run(main())
 
 

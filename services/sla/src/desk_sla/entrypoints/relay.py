@@ -9,6 +9,7 @@ relays may run at once (rows are leased).
 import uvloop
 from desk_infra.logs import configure_logging
 from desk_infra.runtime import Runtime, serve_until_signalled
+from desk_infra.serving import tune_gc
 from desk_infra.telemetry import configure_tracing
 
 from desk_sla.adapters import tables
@@ -28,4 +29,5 @@ def run() -> None:
         )
         await serve_until_signalled(runtime)
 
+    tune_gc()
     uvloop.run(main())

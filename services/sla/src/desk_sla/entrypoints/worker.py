@@ -17,6 +17,7 @@ import uvloop
 from desk_infra.broker import ConsumerSpec, declare_consumer_topology, register_handlers
 from desk_infra.logs import configure_logging
 from desk_infra.runtime import Runtime
+from desk_infra.serving import tune_gc
 from desk_infra.telemetry import configure_tracing
 from helpdesk_contracts.routing import TICKET_EVENTS, queue_name
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -126,4 +127,5 @@ def run() -> None:
         await migrate(settings)
         await serve_until_signalled(Worker(settings))
 
+    tune_gc()
     uvloop.run(main())

@@ -7,6 +7,7 @@ interrupts publishing; several relays may run at once (rows are leased).
 import uvloop
 from desk_infra.logs import configure_logging
 from desk_infra.runtime import Runtime, serve_until_signalled
+from desk_infra.serving import tune_gc
 from desk_infra.telemetry import configure_tracing
 
 from desk_tickets.adapters import tables
@@ -26,4 +27,5 @@ def run() -> None:
         )
         await serve_until_signalled(runtime)
 
+    tune_gc()
     uvloop.run(main())

@@ -21,6 +21,7 @@ from desk_infra.broker import (
 from desk_infra.logs import configure_logging
 from desk_infra.outbox import Outbox
 from desk_infra.runtime import Runtime, serve_until_signalled
+from desk_infra.serving import tune_gc
 from desk_infra.telemetry import configure_tracing
 from helpdesk_contracts import Envelope, EventData
 from helpdesk_contracts.mail.v1 import MailReceived
@@ -111,4 +112,5 @@ def run() -> None:
         await migrate(settings)
         await serve_until_signalled(build_runtime(settings))
 
+    tune_gc()
     uvloop.run(main())
