@@ -135,6 +135,8 @@ class MailIntake:
 
         An operator replays after looking at it, so a message without a readable
         sender goes on as from an unknown sender instead of back to quarantine.
+        Its fate is written under the row's lock, only while it is still
+        quarantined: of two replays at once, one decides and announces it.
         """
         async with self._connect() as conn:
             stored = await MessageRepository(conn).get(mail_id)
@@ -267,6 +269,11 @@ class MailIntake:
             async with self._engine.begin() as conn:
                 repo = MessageRepository(conn)
                 if replay:
+                    # The row lock makes a replay once: a concurrent one waits
+                    # here, then finds the message settled and leaves it be.
+                    current = await repo.get(mail_id, for_update=True)
+                    if current.status != "quarantined":
+                        return Outcome(mail_id, current.status, current.reason)
                     await repo.settle(mail_id, status, reason)
                 elif not await repo.add({**row, "status": status, "reason": reason}):
                     return await self._record(row, "ignored", "duplicate", replay)
