@@ -186,8 +186,14 @@ class _Headers:
 
     def __init__(self, message: Message) -> None:
         self._message = message
+        self._read: dict[str, str] = {}
 
     def get(self, name: str) -> str:
+        if name not in self._read:  # From is read twice; modelling it is dear
+            self._read[name] = self._decoded(name)
+        return self._read[name]
+
+    def _decoded(self, name: str) -> str:
         value = self._message.get(name)
         if value is None:
             return ""
