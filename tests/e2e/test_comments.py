@@ -100,6 +100,28 @@ def test_files_stream_up_and_down_through_the_gateway(desk: Desk, tenant: str) -
     assert olivia.get(attachment["content_url"]).status_code == 404
 
 
+def test_a_reply_is_posted_with_its_file_in_one_request(
+    desk: Desk, tenant: str
+) -> None:
+    olivia, rita = _people(desk, tenant)
+    ticket = _ticket(olivia)
+    path = f"/v1/tickets/{ticket['id']}/comments"
+
+    posted = rita.post(
+        path,
+        data={"body": "Photo of the ceiling"},
+        files={"file": ("ceiling.txt", b"wet patch, 30 cm", "text/plain")},
+    )
+    empty = olivia.post(path, json={"body": "   "})
+
+    assert posted.status_code == 201, posted.text
+    [attachment] = posted.json()["attachments"]
+    assert attachment["filename"] == "ceiling.txt"
+    assert olivia.get(attachment["content_url"]).content == b"wet patch, 30 cm"
+    assert empty.status_code == 422
+    assert empty.json()["errors"][0]["field"] == "body"
+
+
 def _thirty_megabytes() -> Iterator[bytes]:
     yield b"--cut\r\n"
     yield b'Content-Disposition: form-data; name="file"; filename="big"\r\n\r\n'

@@ -332,3 +332,57 @@ async def test_a_form_without_a_file_names_the_field(desk: Caller) -> None:
 
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "file"
+
+
+async def test_a_comment_is_posted_with_its_files_at_once(desk: Caller) -> None:
+    ticket = await _rita_ticket(desk)
+
+    async with conversation_events(desk.tenant) as events:
+        answer = await staff(desk).request(
+            "POST",
+            f"/v1/tickets/{ticket['id']}/comments",
+            data={"body": "the quote @bob", "internal": "true"},
+            files=[
+                ("file", ("quote.txt", b"cost: 900", "text/plain")),
+                ("file", ("plan.png", png(), "image/png")),
+            ],
+        )
+        [added] = [e for e in await events.take(3) if "comment_added" in e["type"]]
+
+    assert answer.status_code == 201, answer.text
+    comment = answer.json()
+    assert comment["internal"] is True
+    assert comment["mentions"] == ["bob"]
+    assert [a["filename"] for a in comment["attachments"]] == ["quote.txt", "plan.png"]
+    assert all(a["internal"] for a in comment["attachments"])
+    assert comment["attachments"][1]["thumbnail_url"] is not None
+    assert [a["filename"] for a in added["data"]["attachments"]] == [
+        "quote.txt",
+        "plan.png",
+    ]
+
+
+async def test_a_comment_form_is_checked_and_keeps_no_file_it_refuses(
+    desk: Caller, blob_root: Path
+) -> None:
+    ticket = await _rita_ticket(desk)
+    before = _stored(blob_root)
+    path = f"/v1/tickets/{ticket['id']}/comments"
+    no_upload = desk.as_user(
+        "bob", permissions=["support:request:update:all", "support:comment:create"]
+    )
+    file = [("file", ("x.txt", b"x", "text/plain"))]
+
+    empty = await staff(desk).request("POST", path, data={"body": " "}, files=file)
+    missing = await staff(desk).request("POST", path, data={}, files=file)
+    refused = await no_upload.request("POST", path, data={"body": "hi"}, files=file)
+    plain = await no_upload.request("POST", path, data={"body": "no files"})
+
+    assert empty.status_code == 422
+    assert empty.json()["errors"][0]["field"] == "body"
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "body"
+    assert refused.status_code == 403
+    assert refused.json()["permission"] == "support:attachment:upload"
+    assert plain.status_code == 201, plain.text
+    assert _stored(blob_root) == before

@@ -61,19 +61,48 @@ async def list_comments(
     response_model=CommentRead,
     status_code=201,
     summary="Reply or add an internal note",
+    responses=problem_responses(413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": CommentCreate.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["body"],
+                        "properties": {
+                            "body": {"type": "string"},
+                            "internal": {"type": "boolean"},
+                            "file": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                            },
+                        },
+                    }
+                },
+            },
+        }
+    },
 )
 async def add_comment(
     ticket_id: uuid.UUID,
-    body: CommentCreate,
+    request: Request,
     who: TicketWorker,
     tickets: Tickets,
     _: Annotated[Principal, MAY_COMMENT],
 ) -> Response:
-    """``internal: true`` needs ``support:internal``. Mention people in the body
-    as ``@user-id``, ``@name`` or ``@"Full Name"``; they are told."""
-    payload = body.model_dump_json().encode()
-    return await tickets.forward(
-        "POST", f"/v1/tickets/{ticket_id}/comments", who, json_body=payload
+    """JSON, or a form whose ``file`` parts (``support:attachment:upload``) are
+    attached to the comment as it is posted. ``internal: true`` needs
+    ``support:internal``. Mention people in the body as ``@user-id``, ``@name``
+    or ``@"Full Name"``; they are told."""
+    headers = {k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))}
+    return await tickets.stream(
+        "POST",
+        f"/v1/tickets/{ticket_id}/comments",
+        who,
+        body=request.stream(),
+        headers=headers,
     )
 
 

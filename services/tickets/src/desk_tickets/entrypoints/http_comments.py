@@ -8,18 +8,20 @@ import logging
 import unicodedata
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from desk_infra.blobs import BlobNotFound, BlobStore, BlobTooLarge
 from desk_infra.logs import bind_log_context
 from desk_infra.problems import Problem
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from helpdesk_contracts.api.comments import AttachmentRead, CommentCreate, CommentRead
 from helpdesk_contracts.api.common import Page
 from helpdesk_contracts.api.tickets import ActorRead
+from pydantic import ValidationError
 
-from desk_tickets.domain.comments import Attachment, Comment, StoredFile
+from desk_tickets.domain.comments import Attachment, Comment, StoredFile, require_upload
 from desk_tickets.domain.errors import InvalidField
 from desk_tickets.entrypoints.http import ActorDep, UowDep
 from desk_tickets.entrypoints.multipart import InvalidForm, MultipartReader, Part
@@ -95,12 +97,25 @@ async def list_comments(
 @router.post("/comments", response_model=CommentRead, status_code=201)
 async def add_comment(
     ticket_id: uuid.UUID,
-    body: CommentCreate,
     unit: UowDep,
     who: ActorDep,
+    request: Request,
 ) -> Response:
+    """JSON (``CommentCreate``) or a form of ``body`` and ``internal``; a
+    multipart form may add ``file`` parts, posted with the comment at once."""
     bind_log_context(ticket_id=str(ticket_id))
-    comment = await comments.add_comment(unit, who, ticket_id, body.body, body.internal)
+    kind = _media_type(request)
+    if kind == "multipart/form-data":
+        comment = await _comment_with_files(unit, who, ticket_id, request)
+    else:
+        raw = await request.body()
+        if kind == "application/x-www-form-urlencoded":
+            post = _comment_create(dict(parse_qsl(raw.decode("utf-8", "replace"))))
+        else:
+            post = _comment_create(raw)
+        comment = await comments.add_comment(
+            unit, who, ticket_id, post.body, post.internal
+        )
     # Encoded here: FastAPI would validate the model a second time first.
     return Response(
         comment_read(comment).model_dump_json(),
@@ -108,6 +123,34 @@ async def add_comment(
         media_type="application/json",
         headers={"Location": f"/v1/tickets/{ticket_id}/comments/{comment.id}"},
     )
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _comment_create(raw: bytes | dict[str, str]) -> CommentCreate:
+    try:
+        if isinstance(raw, dict):
+            return CommentCreate.model_validate(raw)
+        return CommentCreate.model_validate_json(raw)
+    except ValidationError as error:
+        located = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+        raise RequestValidationError(located) from error
+
+
+async def _comment_with_files(
+    unit: UowDep, who: ActorDep, ticket_id: uuid.UUID, request: Request
+) -> Comment:
+    fields, stored = await _read_form(request, who, ticket_id, ("body", "internal"))
+    try:
+        post = _comment_create(fields)
+        return await comments.add_comment(
+            unit, who, ticket_id, post.body, post.internal, attachments=stored
+        )
+    except BaseException:
+        await attachments.discard_stored(request.app.state.blobs, stored)
+        raise
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)
@@ -155,24 +198,44 @@ async def upload_attachments(
     """One or more ``file`` parts, attached to the ticket or to ``comment_id``."""
     bind_log_context(ticket_id=str(ticket_id))
     await attachments.check_upload(unit, who, ticket_id)
+    fields, stored = await _read_form(request, who, ticket_id, ("comment_id",))
+    try:
+        if not stored:
+            raise InvalidField("file", "the form holds no file")
+        if "comment_id" in fields:
+            comment_id = _comment_id(fields["comment_id"])
+        records = await attachments.attach_files(
+            unit, who, ticket_id, stored, comment_id=comment_id
+        )
+    except BaseException:
+        await attachments.discard_stored(request.app.state.blobs, stored)
+        raise
+    return [attachment_read(a) for a in records]
+
+
+async def _read_form(
+    request: Request, who: ActorDep, ticket_id: uuid.UUID, names: tuple[str, ...]
+) -> tuple[dict[str, str], list[StoredFile]]:
+    """The form's fields among ``names`` and its files, stored as they arrive.
+
+    Nothing stays stored when reading fails: a file over the limit is a 413.
+    """
     form = _form(request)
     blobs: BlobStore = request.app.state.blobs
     limits: FileLimits = request.app.state.file_limits
+    fields: dict[str, str] = {}
     stored: list[StoredFile] = []
     try:
         async for part in form.parts():
             if part.filename is not None:
+                if not stored:
+                    require_upload(who)
                 stored.append(
                     await _store(blobs, who.tenant_id, ticket_id, part, limits)
                 )
                 _check_count(stored)
-            elif part.name == "comment_id":
-                comment_id = _comment_id(await part.text())
-        if not stored:
-            raise InvalidField("file", "the form holds no file")
-        records = await attachments.attach_files(
-            unit, who, ticket_id, stored, comment_id=comment_id
-        )
+            elif part.name in names:
+                fields[part.name] = await part.text()
     except BlobTooLarge as error:
         await attachments.discard_stored(blobs, stored)
         await form.drain(limit=limits.max_bytes)
@@ -188,7 +251,7 @@ async def upload_attachments(
     except BaseException:
         await attachments.discard_stored(blobs, stored)
         raise
-    return [attachment_read(a) for a in records]
+    return fields, stored
 
 
 def _form(request: Request) -> MultipartReader:
