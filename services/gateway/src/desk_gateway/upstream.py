@@ -83,7 +83,7 @@ class Upstream:
     ) -> Answer:
         sent = {**_identity(who), **(headers or {})}
         if json_body is not None:
-            sent["content-type"] = "application/json"
+            sent.setdefault("content-type", "application/json")
         try:
             async with self._client().request(
                 method, self._base + path, data=json_body, params=params, headers=sent

@@ -96,13 +96,17 @@ async def add_comment(
     attached to the comment as it is posted. ``internal: true`` needs
     ``support:internal``. Mention people in the body as ``@user-id``, ``@name``
     or ``@"Full Name"``; they are told."""
-    headers = {k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))}
-    return await tickets.stream(
-        "POST",
-        f"/v1/tickets/{ticket_id}/comments",
-        who,
-        body=request.stream(),
-        headers=headers,
+    path = f"/v1/tickets/{ticket_id}/comments"
+    kind = request.headers.get("content-type", "application/json")
+    if kind.lower().startswith("multipart/"):
+        headers = {k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))}
+        return await tickets.stream(
+            "POST", path, who, body=request.stream(), headers=headers
+        )
+    # A few kilobytes at most: one buffered call, cheaper than a stream.
+    body = await request.body()
+    return await tickets.forward(
+        "POST", path, who, json_body=body, headers={"content-type": kind}
     )
 
 
