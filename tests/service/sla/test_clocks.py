@@ -214,6 +214,20 @@ async def test_a_warning_that_would_not_come_first_is_left_out(
     assert short_day.breach_due_at == at_ten + timedelta(days=7)
 
 
+async def test_a_ticket_deleted_before_its_creation_arrives_gets_no_clock(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    ticket = Ticket(desk)
+    created = ticket.created(T0, await definition(desk))
+    deleted = tickets_v1.TicketDeleted(
+        ticket_id=ticket.id, reference=ticket.reference, actor=ACTOR, deleted_at=T0
+    )
+
+    await consume(engine, ticket.envelope(deleted, T0, 2), created)
+
+    assert await clocks_of(engine, ticket) == []
+
+
 async def test_pending_pauses_resolved_completes_and_reopening_resumes(
     engine: AsyncEngine, desk: Caller
 ) -> None:

@@ -120,12 +120,17 @@ async def _replace_automatic_clock(
 
     A topic change older than the one that attached the current automatic
     clock changes nothing; one that keeps the same default SLA keeps the clock.
+    Nor does one that arrives after the ticket's deletion (out of order).
     """
     t, k = tables.ticket_projection, tables.clocks
     version = envelope.aggregateversion
     newer = await conn.execute(
         update(t)
-        .where(t.c.ticket_id == ticket_id, t.c.topic_version < version)
+        .where(
+            t.c.ticket_id == ticket_id,
+            t.c.topic_version < version,
+            t.c.deleted_at.is_(None),
+        )
         .values(topic_version=version)
         .returning(t.c.ticket_id)
     )
