@@ -191,6 +191,19 @@ async def test_several_durations_answer_in_order(admin: Caller) -> None:
     assert sum(s["seconds"] for s in answer["explanations"][2]) == 8 * 3600
 
 
+async def test_a_stored_calendar_may_be_named_as_the_calendar(admin: Caller) -> None:
+    stored = await admin.created("/v1/sla/calendars", {"name": "Brief", **BRIEF})
+    body = {
+        "calendar": stored["id"],
+        "start": "2016-11-01T13:56:21Z",
+        "durations": [{"value": 120, "unit": "minute"}],
+    }
+
+    answer = await admin.post(PATH, body)
+
+    assert answer.json() == {"due": ["2016-11-02T09:00:00Z"]}
+
+
 async def test_a_stored_calendar_is_used_by_its_id(admin: Caller) -> None:
     stored = await admin.created("/v1/sla/calendars", {"name": "Brief", **BRIEF})
     body = {

@@ -154,7 +154,8 @@ class PreviewRequest(_Strict):
 
     calendar: CalendarDocument | None = Field(
         default=None,
-        description="A calendar inline; neither this nor calendar_id: 24/7.",
+        description="A calendar inline, or the id of a stored one (as calendar_id);"
+        " neither this nor calendar_id: 24/7.",
     )
     calendar_id: uuid.UUID | None = Field(
         default=None, description="A stored calendar of the tenant, instead."
@@ -162,6 +163,17 @@ class PreviewRequest(_Strict):
     start: AwareDatetime
     durations: list[Duration] = Field(min_length=1, max_length=50)
     explain: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calendar_by_id(cls, data: Any) -> Any:
+        """``"calendar": "<id>"`` names a stored calendar, as calendar_id does."""
+        if isinstance(data, dict) and isinstance(data.get("calendar"), str):
+            data = dict(data)
+            named = data.pop("calendar")
+            if data.setdefault("calendar_id", named) != named:
+                raise ValueError("give calendar or calendar_id, not both")
+        return data
 
     @model_validator(mode="after")
     def _one_calendar(self) -> Self:
