@@ -134,13 +134,14 @@ class Listener:
 
 
 @asynccontextmanager
-async def listening(routing_key: str) -> AsyncIterator[Listener]:
-    """A listener on ``helpdesk.events`` for ``routing_key``, bound from now on."""
+async def listening(*routing_keys: str) -> AsyncIterator[Listener]:
+    """A listener on ``helpdesk.events`` for ``routing_keys``, bound from now on."""
     connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
     channel = await connection.channel()
     queue = await channel.declare_queue(unique("test-events"), exclusive=True)
     exchange = await channel.get_exchange("helpdesk.events")
-    await queue.bind(exchange, routing_key=routing_key)
+    for routing_key in routing_keys:
+        await queue.bind(exchange, routing_key=routing_key)
     try:
         yield Listener(queue)
     finally:

@@ -1,16 +1,10 @@
 """Helpers the comment and attachment tests share: callers and an event listener."""
 
-import asyncio
-import json
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aio_pika
-
-from tests.conftest import unique
-from tests.service.tickets.conftest import ALL, Caller
+from tests.service.tickets.conftest import ALL, Caller, Listener, listening
 
 STAFF = [
     *ALL,
@@ -48,34 +42,15 @@ KEYS = ("comment_added", "comment_deleted", "attachment_added", "attachment_dele
 class Events:
     """Conversation events of one tenant, as an outside AMQP client receives them."""
 
-    def __init__(self, queue: aio_pika.abc.AbstractQueue, tenant: str) -> None:
-        self.queue = queue
+    def __init__(self, listener: Listener, tenant: str) -> None:
+        self.listener = listener
         self.tenant = tenant
 
     async def take(self, count: int) -> list[dict[str, Any]]:
-        got: list[dict[str, Any]] = []
-        async with asyncio.timeout(10):
-            while len(got) < count:
-                message = await self.queue.get(fail=False)
-                if message is None:
-                    await asyncio.sleep(0.05)
-                    continue
-                await message.ack()
-                event = json.loads(message.body)
-                if event["tenantid"] == self.tenant:
-                    got.append(event)
-        return got
+        return await self.listener.of_tenant(self.tenant, count)
 
 
 @asynccontextmanager
 async def conversation_events(tenant: str) -> AsyncIterator[Events]:
-    connection = await aio_pika.connect(os.environ["DESK_AMQP_URL"])
-    try:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(unique("test-talk"), exclusive=True)
-        exchange = await channel.get_exchange("helpdesk.events")
-        for fact in KEYS:
-            await queue.bind(exchange, routing_key=f"ticket.{fact}.v1")
-        yield Events(queue, tenant)
-    finally:
-        await connection.close()
+    async with listening(*(f"ticket.{fact}.v1" for fact in KEYS)) as listener:
+        yield Events(listener, tenant)
