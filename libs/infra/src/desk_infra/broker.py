@@ -95,6 +95,10 @@ def create_broker(settings: ServiceSettings, app_id: str) -> RabbitBroker:
         ),
         graceful_timeout=30.0,
         ack_policy=AckPolicy.MANUAL,
+        # No dependency injection: resolving the message argument ran a sync
+        # function in a worker thread for every message. ``_as_message`` hands the
+        # handler its message instead.
+        apply_types=False,
         middlewares=_middlewares(settings),
         logger=logging.getLogger(f"{app_id}.broker"),
     )
@@ -236,7 +240,7 @@ def register_consumer(
         spec.rabbit_queue(),
         EXCHANGES[spec.exchange],
         title=spec.queue,
-        decoder=_undecoded,
+        decoder=_as_message,
     )
     async def consume(message: RabbitMessage) -> None:
         raw = message.raw_message
@@ -261,13 +265,14 @@ def register_consumer(
         await message.ack()
 
 
-async def _undecoded(message: StreamMessage[Any]) -> Any:
-    """Leave the body undecoded: ``consume`` parses it and dead-letters what it cannot.
+async def _as_message(message: StreamMessage[Any]) -> Any:
+    """The message itself, body undecoded: ``consume`` parses it and dead-letters
+    what it cannot, and acknowledges it.
 
     FastStream's own JSON decoding runs before the handler: on a body that is not
     JSON it raised there, and with manual acks the message stayed unacknowledged.
     """
-    return message.body
+    return message
 
 
 async def _retry_or_dead_letter(
