@@ -116,8 +116,15 @@ class LocalBlobStore:
         max_bytes: int | None = None,
     ) -> int:
         target = self.path_of(key)
-        await anyio.to_thread.run_sync(self._make_dirs, target.parent)
         scratch = self._scratch / f"{uuid.uuid4().hex}.part"
+        if isinstance(chunks, bytes):
+            # Bytes in hand are written in one worker-thread call: a hop per chunk,
+            # flush, fsync and rename cost more CPU than the write itself.
+            await anyio.to_thread.run_sync(
+                self._put_bytes, target, scratch, chunks, max_bytes
+            )
+            return len(chunks)
+        await anyio.to_thread.run_sync(self._make_dirs, target.parent)
         try:
             size = await self._write(scratch, chunks, max_bytes)
             await anyio.to_thread.run_sync(os.replace, scratch, target)
@@ -126,6 +133,22 @@ class LocalBlobStore:
                 scratch.unlink()
             raise
         return size
+
+    def _put_bytes(
+        self, target: Path, scratch: Path, data: bytes, max_bytes: int | None
+    ) -> None:
+        if max_bytes is not None and len(data) > max_bytes:
+            raise BlobTooLarge(max_bytes)
+        self._make_dirs(target.parent)
+        try:
+            with scratch.open("wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(scratch, target)
+        except BaseException:
+            scratch.unlink(missing_ok=True)
+            raise
 
     def _make_dirs(self, parent: Path) -> None:
         self._scratch.mkdir(parents=True, exist_ok=True)
