@@ -94,19 +94,28 @@ async def take_in_mail(uow: MailUnitOfWork, event: Envelope[MailReceived]) -> No
     """Apply one ``mail.received.v1``: a comment on its ticket, or a new ticket."""
     mail = event.data
     tenant_id = event.tenantid
+    # One transaction reads the sender and the thread and, for a new ticket (most
+    # mail), goes on to write it; a comment owns its transaction.
     async with uow:
         sender = await uow.user_with_email(tenant_id, mail.from_address)
         ticket = await _thread_of(uow, tenant_id, mail)
-    if ticket is not None:
-        await _comment(uow, sender, ticket, mail)
-        return
-    async with uow:
-        if not await uow.first_delivery(event.id):
-            log.info("mail %s already taken in", mail.mail_id)
+        if ticket is None:
+            await _open_once(uow, event, sender)
             return
-        actor = _actor(tenant_id, sender)
-        ticket = await _open_ticket(uow, actor, sender, mail)
-        await uow.commit()
+    await _comment(uow, sender, ticket, mail)
+
+
+async def _open_once(
+    uow: MailUnitOfWork, event: Envelope[MailReceived], sender: str | None
+) -> None:
+    """Open the mail's ticket and commit, unless its event was taken in before."""
+    mail = event.data
+    if not await uow.first_delivery(event.id):
+        log.info("mail %s already taken in", mail.mail_id)
+        return
+    actor = _actor(event.tenantid, sender)
+    ticket = await _open_ticket(uow, actor, sender, mail)
+    await uow.commit()
     log.info("mail %s opened %s", mail.mail_id, ticket.reference)
 
 
