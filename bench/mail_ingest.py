@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,17 @@ def varied(count: int) -> list[bytes]:
         ]
         out.append(b"\r\n".join(lines) + b"\r\n\r\n" + body)
     return out
+
+
+async def drop_databases(env: dict[str, str]) -> None:
+    """Drop the run's two databases: every run makes new ones."""
+    settings = ServiceSettings()
+    conn = await asyncpg.connect(asyncpg_dsn(settings, "postgres"))
+    try:
+        for name in (env["DESK_TICKETS_DATABASE"], env["DESK_MAIL_DATABASE"]):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -258,6 +270,8 @@ def main() -> None:
         for process in processes:
             process.wait(timeout=30)
         rabbitmqctl("delete_vhost", vhost)
+        asyncio.run(drop_databases(env))
+        shutil.rmtree(blobs, ignore_errors=True)
     report = {
         "benchmark": "mail_ingest",
         "machine": create_tickets.machine_info(),
