@@ -165,13 +165,22 @@ async def test_a_new_primary_replaces_the_old_one() -> None:
     assert directory.asked == [(TENANT, "users", ["carol"])]
 
 
-async def test_no_primary_removes_only_the_primary() -> None:
+async def test_no_primary_promotes_the_longest_assigned_other() -> None:
     uow, directory = uow_with()
 
     result = await primary_assignees(CURRENT, None, uow, ACTOR)
 
-    assert result == [user("bob"), team("billing")]
+    assert result == [user("bob", primary=True), team("billing")]
     assert directory.asked == []
+
+
+async def test_no_primary_on_a_ticket_without_one_changes_nothing() -> None:
+    uow, _ = uow_with()
+    current = (user("bob"), team("billing"))
+
+    result = await primary_assignees(current, None, uow, ACTOR)
+
+    assert result == list(current)
 
 
 async def test_naming_the_current_primary_again_changes_nothing() -> None:

@@ -68,6 +68,24 @@ async def test_assignees_keep_the_order_they_came_in(desk: Caller) -> None:
     assert who(removed.json()) == (rita, [roofers, bob])
 
 
+async def test_clearing_the_primary_promotes_the_first_additional_one(
+    desk: Caller,
+) -> None:
+    team = await make_team(desk, "Glaziers", "bob")
+    ticket = await desk.ticket(assignee={"kind": "user", "id": "bob"})
+    path = f"/v1/tickets/{ticket['id']}"
+    rita, glaziers = {"kind": "user", "id": "rita"}, {"kind": "team", "id": team}
+    for each in (rita, glaziers):
+        assert (await desk.post(f"{path}/assignees", each)).status_code == 200
+
+    cleared = await desk.patch(path, {"assignee": None})
+    reread = await desk.get(path)
+
+    assert cleared.status_code == 200, cleared.text
+    assert who(cleared.json()) == (rita, [glaziers])
+    assert who(reread.json()) == (rita, [glaziers])
+
+
 async def test_the_first_assignee_added_becomes_primary(desk: Caller) -> None:
     ticket = await desk.ticket()
 

@@ -91,9 +91,13 @@ async def primary_assignees(
     actor: Actor,
 ) -> list[Assignee]:
     """Assignees after making ``wanted`` primary: a former additional one is promoted
-    (the old primary stays as additional); otherwise the old primary is replaced."""
+    (the old primary stays as additional); otherwise the old primary is replaced.
+
+    No ``wanted`` unassigns the primary as removing it does, so that an assigned
+    ticket keeps a primary: the longest-assigned other one."""
     if wanted is None:
-        return [a for a in current if not a.primary]
+        primary = assignment.primary_of(current)
+        return list(current if primary is None else assignment.remove(current, primary))
     who = Assignee(wanted.kind, wanted.id)
     if any(a.kind is who.kind and a.id == who.id for a in current):
         return list(assignment.make_primary(current, who))
