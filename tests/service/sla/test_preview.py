@@ -108,11 +108,11 @@ CASES = {
     "regional-holiday-independence-day": Case(
         US_FEDERAL, "2017-07-03T20:00:00Z", 2, "hour", "2017-07-05T14:00:00Z"
     ),
-    "day-from-a-holiday-starts-next-morning": Case(
-        BRIEF, "2016-11-01T13:56:21Z", 1, "day", "2016-11-03T07:00:00Z"
+    "day-from-a-holiday-keeps-its-time": Case(
+        BRIEF, "2016-11-01T13:56:21Z", 1, "day", "2016-11-02T13:56:21Z"
     ),
-    "saturday-start-counts-from-monday-opening": Case(
-        OFFICE, "2016-11-05T09:00:00Z", 1, "day", "2016-11-08T07:00:00Z"
+    "saturday-start-keeps-its-time-on-monday": Case(
+        OFFICE, "2016-11-05T09:30:00Z", 1, "day", "2016-11-07T09:30:00Z"
     ),
     "day-over-spring-forward-is-23-hours": Case(
         BERLIN_ALL_DAY, "2016-03-26T11:00:00Z", 1, "day", "2016-03-27T10:00:00Z"

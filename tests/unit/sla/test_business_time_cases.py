@@ -48,6 +48,7 @@ US_FEDERAL = clock(
     "America/New_York", week([["09:00", "17:00"]]), regional_holidays={"country": "US"}
 )
 BERLIN_ALL_DAY = clock(hours=week([["00:00", "24:00"]], EVERY_DAY))
+WEEKENDS_ALL_DAY = clock(hours=week([["00:00", "24:00"]], ("sat", "sun")))
 NEW_YORK_ALL_DAY = clock("America/New_York", week([["00:00", "24:00"]], EVERY_DAY))
 ALWAYS = business_clock(None)
 
@@ -272,8 +273,15 @@ class Budget(NamedTuple):
 
 
 BUDGETS = {
-    "day-from-a-holiday-starts-next-morning": Budget(
-        BRIEF, "2016-11-01T13:56:21", 1, hours(10), "2016-11-03T07:00"
+    "day-from-a-holiday-keeps-its-time": Budget(
+        BRIEF,
+        "2016-11-01T13:56:21",
+        1,
+        hours(6) + minutes(56) + 21,
+        "2016-11-02T13:56:21",
+    ),
+    "day-from-a-holiday-dawn-is-due-at-the-opening": Budget(
+        BRIEF, "2016-11-01T05:00", 1, 0, "2016-11-02T07:00"
     ),
     "two-days-same-local-time": Budget(
         BRIEF, "2016-11-07T09:30:15", 2, hours(20), "2016-11-09T09:30:15"
@@ -281,8 +289,11 @@ BUDGETS = {
     "next-business-day-is-a-short-override": Budget(
         CHRISTMAS, "2016-12-23T14:00", 1, hours(7), "2016-12-27T07:00"
     ),
-    "saturday-start-counts-from-monday-opening": Budget(
-        BERLIN, "2016-11-05T09:00", 1, hours(10), "2016-11-08T07:00"
+    "saturday-start-keeps-its-time-on-monday": Budget(
+        BERLIN, "2016-11-05T09:30", 1, hours(2.5), "2016-11-07T09:30"
+    ),
+    "after-closing-is-due-at-the-opening-after-the-day": Budget(
+        BERLIN, "2016-11-07T18:30", 1, hours(10), "2016-11-09T07:00"
     ),
     "five-days-lunch-breaks-and-a-holiday": Budget(
         LUNCH_HOLIDAY, "2016-10-31T13:15", 5, hours(40), "2016-11-08T13:15"
@@ -296,6 +307,10 @@ BUDGETS = {
     # The same local time, 02:30, falls in the gap: fold=0 makes it 03:30.
     "day-ending-in-the-gap": Budget(
         BERLIN_ALL_DAY, "2016-03-26T01:30", 1, hours(24), "2016-03-27T01:30"
+    ),
+    # From Friday, closed: Sunday 02:30 does not exist and is read as 03:30.
+    "days-from-a-closed-day-into-the-gap": Budget(
+        WEEKENDS_ALL_DAY, "2016-03-25T01:30", 2, hours(26.5), "2016-03-27T01:30"
     ),
     "day-over-fall-back-is-25-hours": Budget(
         NEW_YORK_ALL_DAY, "2017-11-04T16:00", 1, hours(25), "2017-11-05T17:00"

@@ -16,12 +16,12 @@ The rules (``services/sla/docs/business-hours.md`` has them with examples):
 - Hence ``due(t, s)`` is the first open instant at which ``s`` business seconds
   have elapsed since ``t``; ``due(due(t, a), b) == due(t, a + b)`` exactly, and
   ``business_seconds_between(t, due(t, s)) == s``.
-- A budget of N days is the same local time N business days later (a business
-  day is one with opening hours that is not a holiday), converted into business
-  seconds when the clock starts. The clock starts at the next open moment, so a
-  ticket raised on Saturday with one day is due on Tuesday at Monday's opening
-  time rather than on Monday at Saturday's time of day. Without a calendar a day
-  is 24 hours.
+- A budget of N days is the start's local time on the Nth business day after
+  the start's date (a business day is one with opening hours that is not a
+  holiday), or the next opening when that time is closed, converted into business
+  seconds when the clock starts. So a ticket raised on Saturday at 10:30 with one
+  day is due on Monday at 10:30, as the biz gem Zammad uses counts days. Without
+  a calendar a day is 24 hours.
 
 Instants are aware datetimes; results are in UTC. Build one clock per calendar
 and keep it: it computes each local year's opening table once, on first use.
@@ -162,12 +162,11 @@ class CalendarClock:
         days = whole_days(value)
         if days == 0:
             return 0.0
-        opened = self._due(first, 0)
-        year = self._year_of(opened)
-        day = year.day_of(opened)
+        year = self._year_of(first)
+        day = year.day_of(first)
         target_year, target_day = self._business_day_after(year, day, days)
-        target = self._same_wall_time(year, day, opened, target_year, target_day)
-        return self._between(opened, target) / MICROS_PER_SECOND
+        target = self._same_wall_time(year, day, first, target_year, target_day)
+        return self._between(first, target) / MICROS_PER_SECOND
 
     def explain(self, start: datetime, seconds: float) -> list[CountedSpan]:
         """The opening stretches counted from ``start`` until ``seconds`` are used."""
