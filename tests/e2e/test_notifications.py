@@ -42,9 +42,11 @@ def test_a_mention_reaches_the_inbox_and_the_mail_and_is_marked_read(
     page = eventually(lambda: bob.get("/v1/me/notifications").json()["items"])
     assert [n["kind"] for n in page] == ["mention"]
     assert page[0]["reference"] == ticket["reference"]
-    assert "check the boiler" in page[0]["body"]
+    assert f"an internal note on {ticket['reference']}" in page[0]["body"]
+    assert "check the boiler" not in page[0]["body"]  # bob may not read notes
     [mail] = eventually(lambda: outbox.to(f"bob@{tenant}.test"))
     assert mail["Subject"].startswith(f"[{ticket['reference']}]")
+    assert "check the boiler" not in mail.get_content()
     assert olivia.get("/v1/me/notifications").json()["items"] == []
 
     unread = bob.get("/v1/me/notifications", params={"unread": "true"}).json()

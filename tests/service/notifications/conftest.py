@@ -282,3 +282,14 @@ async def inbox_of(engine: AsyncEngine, tenant: Tenant, user: str) -> list[str]:
             {"t": tenant.id, "u": user},
         )
         return [r.kind for r in rows]
+
+
+async def inbox_bodies(engine: AsyncEngine, tenant: Tenant, user: str) -> list[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT body FROM notifications WHERE tenant_id = :t AND user_id = :u"
+            ),
+            {"t": tenant.id, "u": user},
+        )
+        return [r.body for r in rows]

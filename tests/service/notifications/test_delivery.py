@@ -11,6 +11,7 @@ from tests.service.notifications.conftest import (
     Tenant,
     deliveries,
     for_tenant,
+    inbox_bodies,
     inbox_of,
     within,
 )
@@ -74,6 +75,21 @@ async def test_an_internal_note_reaches_the_mentioned_but_not_the_requester(
     assert sink.to(tenant.email("rita")) == []
     assert await inbox_of(notifications_db, tenant, "rita") == []
     assert await inbox_of(notifications_db, tenant, "bob") == ["mention"]
+
+
+async def test_a_mention_in_an_internal_note_tells_where_but_not_what(
+    tenant: Tenant, sink: Sink, publish: Any, notifications_db: AsyncEngine
+) -> None:
+    note = comment(internal=True, mentions=["bob"], body="The alarm code is 4711")
+
+    await publish(for_tenant(note, tenant))
+
+    await within(10, lambda: bool(sink.to(tenant.email("bob"))))
+    [mail] = sink.to(tenant.email("bob"))
+    [shown] = await inbox_bodies(notifications_db, tenant, "bob")
+    for body in (mail.get_content(), shown):
+        assert "4711" not in body
+        assert "an internal note on SR-2026-0042" in body
 
 
 async def test_a_mention_reaches_the_mentioned_by_email_and_inbox(

@@ -118,3 +118,26 @@ def test_assignment_and_status_notices_name_the_ticket_by_its_subject() -> None:
     assert "SR-2026-0042 (Printer jammed) was assigned to you" in to_olga.body
     assert "SR-2026-0042 (Printer jammed) is now waiting for you" in to_rita.body
     assert "SR-2026-0042 is now waiting for you" in bare.body
+
+
+def mention_for_bob(internal: bool) -> str:
+    event = notices.comment_notices(
+        comment(internal=internal, mentions=["bob"], body="The alarm code is 4711")
+    )
+    [mention] = [n for n in event.notices if "bob" in n.audience.users]
+    people = {p: person(p) for p in ("bob", "olga", "rita")}
+    return compose(event, mention, people["bob"], people, render, URL).body
+
+
+def test_a_mention_in_an_internal_note_points_to_the_ticket_without_its_text() -> None:
+    body = mention_for_bob(internal=True)
+
+    assert "4711" not in body
+    assert "Olga mentioned you in an internal note on SR-2026-0042" in body
+    assert "https://portal.example.com/requests/" in body
+
+
+def test_a_mention_in_a_public_reply_carries_its_text() -> None:
+    body = mention_for_bob(internal=False)
+
+    assert "Olga mentioned you on SR-2026-0042:\n\nThe alarm code is 4711" in body

@@ -18,11 +18,17 @@ SLA_FALLBACK_BODY = (
 MENTION_TITLE = "You were mentioned: {{ ticket.subject }}"
 MENTION_BODY = """Hello {{ recipient.name }},
 
-{{ actor.name }} mentioned you on {{ ticket.reference }}\
-{% if comment.internal %} in an internal note{% endif %}:
+{{ actor.name }} mentioned you on {{ ticket.reference }}:
 
 {{ comment.body }}
 """
+NOTE_MENTION_BODY = """Hello {{ recipient.name }},
+
+{{ actor.name }} mentioned you in an internal note on {{ ticket.reference }}\
+{% if ticket.subject %} ({{ ticket.subject }}){% endif %}.
+Open the ticket to read it: {{ ticket.url }}
+"""
+"""Without the note's text: the person mentioned may not be allowed to read it."""
 
 REPLY_TITLE = "{{ ticket.subject }}"
 REPLY_BODY = """{{ comment.body }}

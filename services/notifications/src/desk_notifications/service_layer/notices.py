@@ -168,15 +168,7 @@ def comment_notices(envelope: Envelope[TicketCommentAdded]) -> EventNotices:
     if event.internal and requester:
         excluded.add(requester)  # an internal note never reaches them
     if event.mentions:
-        notices.append(
-            Notice(
-                kind=NoticeKind.MENTION,
-                audience=Audience(users=frozenset(event.mentions)),
-                title_template=wording.MENTION_TITLE,
-                body_template=wording.MENTION_BODY,
-                variables=variables,
-            )
-        )
+        notices.append(_mentioned(event, variables))
     return _frame(
         envelope,
         notices,
@@ -184,6 +176,27 @@ def comment_notices(envelope: Envelope[TicketCommentAdded]) -> EventNotices:
         actor_id=event.author.id,
         requester_id=event.requester_id,
         external_requester=external,
+    )
+
+
+def _mentioned(event: TicketCommentAdded, variables: dict[str, Any]) -> Notice:
+    """The mentioned users' notice; an internal note's is without its text.
+
+    The desk cannot tell whether a mentioned operator's token carries
+    ``support:internal``, so the note is left on the ticket for the portal to
+    show to those who may read it.
+    """
+    if event.internal:
+        comment = {k: v for k, v in variables["comment"].items() if k != "body"}
+        variables = {**variables, "comment": comment}
+    return Notice(
+        kind=NoticeKind.MENTION,
+        audience=Audience(users=frozenset(event.mentions)),
+        title_template=wording.MENTION_TITLE,
+        body_template=wording.NOTE_MENTION_BODY
+        if event.internal
+        else wording.MENTION_BODY,
+        variables=variables,
     )
 
 
