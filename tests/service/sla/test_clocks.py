@@ -35,6 +35,7 @@ from tests.service.sla.conftest import Caller
 
 ACTOR = tickets_v1.Actor(id="alice", kind=ActorKind.OPERATOR)
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # a Monday
+WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
 @pytest.fixture
@@ -187,12 +188,16 @@ async def test_a_ticket_with_a_topic_sla_gets_a_running_clock(
 async def test_a_warning_that_would_not_come_first_is_left_out(
     engine: AsyncEngine, desk: Caller
 ) -> None:
-    # Long Mondays, short Tuesdays: one business day from Monday 10:00 counts
-    # 9 hours, from Tuesday 10:00 it counts 2 hours.
-    hours = {"mon": [["08:00", "18:00"]], "tue": [["08:00", "12:00"]]}
+    # Tuesday closes at 10:00 this week: one business day from Monday 09:00
+    # counts 10 hours, from Tuesday 09:00 it counts 2 hours.
     calendar = await desk.post(
         "/v1/sla/calendars",
-        {"name": unique("uneven"), "timezone": "UTC", "hours": hours},
+        {
+            "name": unique("short tuesday"),
+            "timezone": "UTC",
+            "hours": {day: [["08:00", "18:00"]] for day in WORKDAYS},
+            "overrides": {"2024-03-05": [["08:00", "10:00"]]},
+        },
     )
     sla = await definition(
         desk,
@@ -201,17 +206,16 @@ async def test_a_warning_that_would_not_come_first_is_left_out(
         breach={"value": 1, "unit": "day"},
     )
     monday, tuesday = Ticket(desk), Ticket(desk)
-    at_ten = T0 + timedelta(hours=1)
 
-    await consume(engine, monday.created(at_ten, sla))
-    await consume(engine, tuesday.created(at_ten + timedelta(days=1), sla))
+    await consume(engine, monday.created(T0, sla))
+    await consume(engine, tuesday.created(T0 + timedelta(days=1), sla))
 
     [long_day] = await clocks_of(engine, monday)
     [short_day] = await clocks_of(engine, tuesday)
-    assert long_day.warning_due_at == at_ten + timedelta(hours=4)
-    assert long_day.breach_due_at == at_ten + timedelta(days=1)
+    assert long_day.warning_due_at == T0 + timedelta(hours=4)
+    assert long_day.breach_due_at == T0 + timedelta(days=1)
     assert short_day.warning_due_at is None
-    assert short_day.breach_due_at == at_ten + timedelta(days=7)
+    assert short_day.breach_due_at == T0 + timedelta(days=2)
 
 
 async def test_a_ticket_deleted_before_its_creation_arrives_gets_no_clock(

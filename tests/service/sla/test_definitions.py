@@ -229,17 +229,38 @@ async def test_hours_against_business_days_are_kept_when_they_can_come_first(
     await admin.created(PATH, body)
 
 
-async def test_hours_never_before_the_business_days_are_refused(admin: Caller) -> None:
+@pytest.mark.parametrize(
+    ("warning", "breach", "spoken"),
+    [
+        (
+            {"value": 9, "unit": "hour"},
+            {"value": 1, "unit": "day"},
+            "the warning (9 hours) must come before the breach (1 day)",
+        ),
+        (
+            {"value": 1, "unit": "day"},
+            {"value": 11, "unit": "hour"},
+            "the warning (1 day) must come before the breach (11 hours)",
+        ),
+        (
+            {"value": 1, "unit": "day"},
+            {"value": 30, "unit": "minute"},
+            "the warning (1 day) must come before the breach (30 minutes)",
+        ),
+    ],
+)
+async def test_points_that_may_come_out_of_order_on_business_days_are_refused(
+    admin: Caller, warning: dict[str, Any], breach: dict[str, Any], spoken: str
+) -> None:
     office = await admin.created("/v1/sla/calendars", {"name": "Office", **OFFICE})
-    body = definition(
-        calendar_id=office["id"],
-        warning={"value": 12, "unit": "hour"},
-        breach={"value": 1, "unit": "day"},
-    )
+    body = definition(calendar_id=office["id"], warning=warning, breach=breach)
 
     errors = fields_of(await admin.post(PATH, body))
 
-    assert "the calendar opens at most 10 hours a day" in errors["warning.value"]
+    assert errors == {
+        "warning.value": f"{spoken}: a business day of the calendar opens "
+        "from 9 to 11 hours"
+    }
 
 
 async def test_every_inconsistency_is_named_at_once(admin: Caller) -> None:

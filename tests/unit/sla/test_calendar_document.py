@@ -5,7 +5,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from desk_sla.domain.calendar import calendar_from_document, calendar_to_document
+from desk_sla.domain.calendar import (
+    DayLengths,
+    business_day_lengths,
+    calendar_from_document,
+    calendar_to_document,
+)
 from desk_sla.domain.calendar_fields import MonthDay
 from pydantic import ValidationError
 
@@ -172,3 +177,29 @@ def test_errors_name_the_field(
     errors = refused.value.errors()
     assert [error["loc"] for error in errors] == [location]
     assert message in errors[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("timezone", "hours", "lengths"),
+    [
+        ("UTC", {"mon": [["08:00", "18:00"]]}, DayLengths(36_000, 36_000)),
+        ("Asia/Kolkata", {"mon": [["08:00", "18:00"]]}, DayLengths(36_000, 36_000)),
+        ("Europe/Berlin", {"mon": [["08:00", "18:00"]]}, DayLengths(32_400, 39_600)),
+        (
+            "UTC",
+            {
+                "mon": [["08:00", "12:00"], ["13:00", "18:00"]],
+                "fri": [["08:00", "10:00"]],
+            },
+            DayLengths(7_200, 32_400),
+        ),
+        ("UTC", {"mon": [["08:00", "18:00"]], "sat": []}, DayLengths(36_000, 36_000)),
+        ("Europe/Berlin", {"mon": [["08:30", "09:00"]]}, DayLengths(0, 5_400)),
+    ],
+)
+def test_a_business_day_is_bounded_by_the_week_and_clock_changes(
+    timezone: str, hours: dict[str, Any], lengths: DayLengths
+) -> None:
+    calendar = calendar_from_document({"timezone": timezone, "hours": hours})
+
+    assert business_day_lengths(calendar) == lengths

@@ -25,9 +25,9 @@ business time is counted is in ``desk_sla.domain.business_time``.
 """
 
 from collections.abc import Container, Mapping
-from datetime import date
+from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -141,11 +141,40 @@ class BusinessCalendar(BaseModel):
         return self.hours.get(WEEKDAYS[day.weekday()], ())
 
 
-def longest_day_seconds(calendar: BusinessCalendar) -> int:
-    """The most seconds of wall-clock opening hours of one day, a weekday's or an
-    override's (a day of daylight-saving change may count an hour more)."""
-    days = [*calendar.hours.values(), *calendar.overrides.values()]
-    return 60 * max(sum(end - start for start, end in day) for day in days)
+class DayLengths(NamedTuple):
+    """The fewest and the most seconds a business day opens."""
+
+    shortest: int
+    longest: int
+
+
+def business_day_lengths(calendar: BusinessCalendar) -> DayLengths:
+    """The shortest and longest weekday's opening hours in seconds, an hour
+    either way when the zone changes its clocks (such a day is 23 or 25 hours)."""
+    lengths = [
+        60 * sum(end - start for start, end in day)
+        for day in calendar.hours.values()
+        if day
+    ]
+    slack = 3600 if changes_clocks(calendar.timezone) else 0
+    return DayLengths(max(0, min(lengths) - slack), max(lengths) + slack)
+
+
+@cache
+def changes_clocks(timezone: str) -> bool:
+    """Whether ``timezone``'s offset changes in the years clocks may run in.
+
+    Read on the 1st and 15th of each month from 1970 to 2200, which finds every
+    zone of the tz database that a daily reading finds.
+    """
+    zone = ZoneInfo(timezone)
+    offsets = {
+        zone.utcoffset(datetime(year, month, day))
+        for year in range(1970, 2200)
+        for month in range(1, 13)
+        for day in (1, 15)
+    }
+    return len(offsets) > 1
 
 
 def calendar_from_document(

@@ -1,13 +1,14 @@
 """What makes an SLA definition consistent, beyond the shape of its fields.
 
-- The warning comes before the breach. Minutes and hours compare as time; days
-  compare as days. A warning in minutes or hours against a breach in days (or the
-  other way round) compares with a day of 24 hours when the definition has no
-  calendar. With one, a business day has no fixed length (it is the same local
-  time one business day later), so the order can depend on when the clock
-  starts: such a definition is refused only when the warning can never come
-  first, given the calendar's longest day; a clock on which the warning would
-  not come first has no warning point (``desk_sla.service_layer.clocks``).
+- The warning comes before the breach. Points in the same unit compare as they
+  are; minutes and hours compare as time. A point in days against one in minutes
+  or hours takes a day of 24 hours without a calendar. With one, a business day
+  has no fixed length (``desk_sla.domain.business_time``), so its length is
+  bounded by the calendar's shortest and longest weekday
+  (``business_day_lengths``) and the definition is refused whenever the warning
+  could come at or after the breach. A clock that still meets such a day (a
+  shorter override, a start outside opening hours) has no warning point
+  (``desk_sla.service_layer.clocks``).
 - No status both pauses and completes the clock.
 - Each message template renders (``desk_infra.templates``) with the documented
   sample variables.
@@ -24,6 +25,8 @@ from helpdesk_contracts.api.sla import (
 )
 from helpdesk_contracts.sla.v1 import SlaAction, SlaActionKind
 
+from desk_sla.domain.calendar import DayLengths
+
 FieldErrors = list[tuple[str, str]]
 
 _SECONDS = {DurationUnit.MINUTE: 60, DurationUnit.HOUR: 3600, DurationUnit.DAY: 86400}
@@ -31,15 +34,15 @@ _NEEDS_ASSIGNEE = {SlaActionKind.REASSIGN_PRIMARY, SlaActionKind.ADD_ASSIGNEE}
 
 
 def definition_errors(
-    definition: SlaDefinitionWrite, longest_day: int | None = None
+    definition: SlaDefinitionWrite, day: DayLengths | None = None
 ) -> FieldErrors:
     """Every inconsistency of ``definition``, as (field path, reason).
 
-    ``longest_day``: the most seconds a day of its calendar opens, when it has one.
+    ``day``: how long a business day of its calendar opens, when it has one.
     """
     errors: FieldErrors = []
     if definition.warning is not None:
-        errors += _order_errors(definition.warning, definition.breach, longest_day)
+        errors += _order_errors(definition.warning, definition.breach, day)
     errors += _status_errors(definition)
     for field in ("warning_template", "breach_template"):
         reason = validate_template(getattr(definition, field))
@@ -57,25 +60,36 @@ def _spoken(point: WarningPoint) -> str:
 
 
 def _order_errors(
-    warning: WarningPoint, breach: BreachPoint, longest_day: int | None
+    warning: WarningPoint, breach: BreachPoint, day: DayLengths | None
 ) -> FieldErrors:
-    in_days = (warning.unit is DurationUnit.DAY, breach.unit is DurationUnit.DAY)
-    early = warning.value * _SECONDS[warning.unit]
-    late = breach.value * _SECONDS[breach.unit]
     reason = (
         f"the warning ({_spoken(warning)}) must come before "
         f"the breach ({_spoken(breach)})"
     )
-    if longest_day is not None and in_days == (True, False):
-        return []  # whether it comes first depends on the days the clock meets
-    if longest_day is not None and in_days == (False, True):
-        # Never first only if longer than that many of the longest days, each
-        # with the hour a daylight-saving change may add.
-        late = breach.value * (longest_day + 3600)
-        reason += f": the calendar opens at most {longest_day / 3600:g} hours a day"
+    in_days = (warning.unit is DurationUnit.DAY, breach.unit is DurationUnit.DAY)
+    if in_days[0] == in_days[1] or day is None:
+        early = warning.value * _SECONDS[warning.unit]
+        late = breach.value * _SECONDS[breach.unit]
+    else:
+        early = _seconds(warning, day.longest)
+        late = _seconds(breach, day.shortest)
+        reason += f": a business day of the calendar opens {_hours(day)}"
     if early >= late:
         return [("warning.value", reason)]
     return []
+
+
+def _seconds(point: WarningPoint, day: int) -> int:
+    if point.unit is DurationUnit.DAY:
+        return point.value * day
+    return point.value * _SECONDS[point.unit]
+
+
+def _hours(day: DayLengths) -> str:
+    shortest, longest = day.shortest / 3600, day.longest / 3600
+    if shortest == longest:
+        return f"{shortest:g} hours"
+    return f"from {shortest:g} to {longest:g} hours"
 
 
 def _status_errors(definition: SlaDefinitionWrite) -> FieldErrors:

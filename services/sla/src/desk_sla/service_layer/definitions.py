@@ -20,7 +20,7 @@ from desk_sla.adapters.repository import (
     DefinitionRepository,
     NameTaken,
 )
-from desk_sla.domain.calendar import calendar_from_document, longest_day_seconds
+from desk_sla.domain.calendar import business_day_lengths, calendar_from_document
 from desk_sla.domain.definition_rules import definition_errors
 from desk_sla.domain.errors import (
     InvalidField,
@@ -55,12 +55,12 @@ async def _checked_values(
         document = await calendars.lock_live(
             tenant_id, body.calendar_id, exclusive=False
         )
-    longest_day = (
+    day = (
         None
         if document is None
-        else longest_day_seconds(calendar_from_document(document))
+        else business_day_lengths(calendar_from_document(document))
     )
-    errors = definition_errors(body, longest_day)
+    errors = definition_errors(body, day)
     if body.calendar_id is not None and document is None:
         errors.insert(0, ("calendar_id", f"no calendar {body.calendar_id} exists"))
     if errors:
