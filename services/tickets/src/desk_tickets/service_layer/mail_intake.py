@@ -9,9 +9,16 @@ the audit entry (``from_address``), on the ticket (``requester_email`` and
 ``requester_name``, so notices can answer them by mail) and, on a comment, in its
 first line.
 
+A reply from the ticket's requester (the directory user, or the unknown sender
+recorded on it) to a ticket that is Pending, Resolved or Closed sets it back to
+Open, as a status change through the API would, acting as that requester (or as
+``mail``): audit entry, status stamps and ``ticket.status_changed`` alike. Anyone
+else's reply only adds the comment.
+
 A new ticket, its files, its events and the inbox row are written in one
 transaction. A comment goes through :func:`.comments.add_comment`, which owns its
 transaction; its id is derived from the mail's, so a redelivery posts nothing twice.
+A reopening is written with the inbox row of its event, so it happens once.
 """
 
 import logging
@@ -37,10 +44,11 @@ from desk_tickets.adapters.tables import directory, inbox
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.comments import StoredFile
 from desk_tickets.domain.errors import InvalidField, NotFound
-from desk_tickets.domain.model import REFERENCE_PREFIX, Ticket
+from desk_tickets.domain.model import REFERENCE_PREFIX, Ticket, status_stamps
 from desk_tickets.service_layer import comment_history
 from desk_tickets.service_layer.comments import add_comment, attached
 from desk_tickets.service_layer.ticket_checks import check_topics
+from desk_tickets.service_layer.ticket_edits import record_edit
 from desk_tickets.service_layer.ticket_history import created_changes
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from desk_tickets.service_layer.views import envelope, event_actor, snapshot
@@ -59,6 +67,10 @@ MAX_NAME = 255
 """Characters of an unknown sender's display name kept on the ticket."""
 _MAIL_COMMENTS = uuid.UUID("5b1f4f1e-8f55-4b43-9a57-6d0c2f1b7a10")
 """Namespace of comment ids derived from mail ids."""
+REOPENED_BY_REPLY = frozenset(
+    {TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED}
+)
+"""Statuses the requester's reply by mail sets back to Open."""
 _MAIL_PERMISSIONS = frozenset(
     {Permission.COMMENT_CREATE.value, Permission.REQUEST_UPDATE_ALL.value}
 )
@@ -103,6 +115,8 @@ async def take_in_mail(uow: MailUnitOfWork, event: Envelope[MailReceived]) -> No
             await _open_once(uow, event, sender)
             return
     await _comment(uow, sender, ticket, mail)
+    if ticket.status in REOPENED_BY_REPLY and _from_requester(ticket, sender, mail):
+        await _reopen_once(uow, event, sender, ticket.id)
 
 
 async def _open_once(
@@ -155,6 +169,35 @@ async def _comment(
         comment_id=uuid.uuid5(_MAIL_COMMENTS, str(mail.mail_id)),
     )
     log.info("mail %s commented %s on %s", mail.mail_id, comment.id, ticket.reference)
+
+
+def _from_requester(ticket: Ticket, sender: str | None, mail: MailReceived) -> bool:
+    """Whether the mail is from the ticket's requester, known or only by address."""
+    if ticket.requester_id is not None:
+        return sender == ticket.requester_id
+    recorded = (ticket.requester_email or "").strip().lower()
+    return bool(recorded) and recorded == mail.from_address.strip().lower()
+
+
+async def _reopen_once(
+    uow: MailUnitOfWork,
+    event: Envelope[MailReceived],
+    sender: str | None,
+    ticket_id: uuid.UUID,
+) -> None:
+    """Set the ticket back to Open, unless the event did so before or it moved on."""
+    actor = _actor(event.tenantid, sender)
+    async with uow:
+        ticket = await uow.tickets.get(actor.tenant_id, ticket_id, for_update=True)
+        if ticket is None or ticket.status not in REOPENED_BY_REPLY:
+            return
+        if not await uow.first_delivery(event.id):
+            return
+        now = datetime.now(UTC)
+        columns = status_stamps(ticket, TicketStatus.OPEN, actor.user_id, now)
+        await record_edit(uow, actor, ticket, columns)
+        await uow.commit()
+    log.info("mail %s reopened %s", event.data.mail_id, ticket.reference)
 
 
 def _files(mail: MailReceived) -> list[StoredFile]:
