@@ -96,7 +96,7 @@ def test_an_invalid_field_is_422_naming_the_field() -> None:
 
 
 def test_a_version_mismatch_is_412_with_the_current_version() -> None:
-    problem = to_problem(VersionMismatch(expected=3, current=5))
+    problem = to_problem(VersionMismatch("ticket", frozenset({3}), current=5))
 
     assert problem.status == 412
     assert problem.type == PROBLEM_BASE + "version-mismatch"

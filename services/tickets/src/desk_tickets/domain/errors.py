@@ -26,12 +26,20 @@ class InvalidField(TicketsError):
 
 
 class VersionMismatch(TicketsError):
-    def __init__(self, expected: int, current: int) -> None:
+    def __init__(self, what: str, expected: frozenset[int], current: int) -> None:
+        wanted = ", ".join(str(v) for v in sorted(expected))
         super().__init__(
-            f"the ticket is at version {current}, not {expected}: reload and retry"
+            f"the {what} is at version {current}, not {wanted}: reload and retry"
         )
         self.expected = expected
         self.current = current
+
+
+def require_version(what: str, current: int, accepted: frozenset[int] | None) -> None:
+    """Refuse a change made against another version than ``current``, the one
+    ``If-Match`` names; ``None`` (no ``If-Match``, or ``*``) accepts any."""
+    if accepted is not None and current not in accepted:
+        raise VersionMismatch(what, accepted, current)
 
 
 class InUse(TicketsError):

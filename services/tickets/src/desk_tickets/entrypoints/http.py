@@ -72,8 +72,16 @@ async def actor(
     )
 
 
+async def accepted_versions(
+    if_match: Annotated[str | None, Header()] = None,
+) -> frozenset[int] | None:
+    """The versions ``If-Match`` names; None when it accepts any (or is absent)."""
+    return parse_if_match(if_match)
+
+
 UowDep = Annotated[UnitOfWork, Depends(uow)]
 ActorDep = Annotated[Actor, Depends(actor)]
+IfMatchDep = Annotated[frozenset[int] | None, Depends(accepted_versions)]
 
 
 def ticket_response(ticket: Ticket, status: int = 200) -> Response:
@@ -228,18 +236,19 @@ async def change_ticket(
     body: TicketUpdate,
     unit: UowDep,
     who: ActorDep,
-    if_match: Annotated[str | None, Header()] = None,
+    versions: IfMatchDep,
 ) -> Response:
     bind_log_context(ticket_id=str(ticket_id))
-    version = parse_if_match(if_match)
-    ticket = await tickets.change_ticket(unit, who, ticket_id, body, version)
+    ticket = await tickets.change_ticket(unit, who, ticket_id, body, versions)
     return ticket_response(ticket)
 
 
 @router.delete("/tickets/{ticket_id}", status_code=204)
-async def delete_ticket(ticket_id: uuid.UUID, unit: UowDep, who: ActorDep) -> Response:
+async def delete_ticket(
+    ticket_id: uuid.UUID, unit: UowDep, who: ActorDep, versions: IfMatchDep
+) -> Response:
     bind_log_context(ticket_id=str(ticket_id))
-    await tickets.delete_ticket(unit, who, ticket_id)
+    await tickets.delete_ticket(unit, who, ticket_id, versions)
     return Response(status_code=204)
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from desk_tickets.domain.comments import Attachment, Comment, StoredFile, require_upload
 from desk_tickets.domain.errors import InvalidField
-from desk_tickets.entrypoints.http import ActorDep, UowDep
+from desk_tickets.entrypoints.http import ActorDep, IfMatchDep, UowDep
 from desk_tickets.entrypoints.multipart import InvalidForm, MultipartReader, Part
 from desk_tickets.service_layer import attachments, comments
 from desk_tickets.service_layer.attachments import FileLimits
@@ -100,13 +100,14 @@ async def add_comment(
     unit: UowDep,
     who: ActorDep,
     request: Request,
+    versions: IfMatchDep,
 ) -> Response:
     """JSON (``CommentCreate``) or a form of ``body`` and ``internal``; a
     multipart form may add ``file`` parts, posted with the comment at once."""
     bind_log_context(ticket_id=str(ticket_id))
     kind = _media_type(request)
     if kind == "multipart/form-data":
-        comment = await _comment_with_files(unit, who, ticket_id, request)
+        comment = await _comment_with_files(unit, who, ticket_id, request, versions)
     else:
         raw = await request.body()
         if kind == "application/x-www-form-urlencoded":
@@ -114,7 +115,7 @@ async def add_comment(
         else:
             post = _comment_create(raw)
         comment = await comments.add_comment(
-            unit, who, ticket_id, post.body, post.internal
+            unit, who, ticket_id, post.body, post.internal, if_match=versions
         )
     # Encoded here: FastAPI would validate the model a second time first.
     return Response(
@@ -140,13 +141,23 @@ def _comment_create(raw: bytes | dict[str, str]) -> CommentCreate:
 
 
 async def _comment_with_files(
-    unit: UowDep, who: ActorDep, ticket_id: uuid.UUID, request: Request
+    unit: UowDep,
+    who: ActorDep,
+    ticket_id: uuid.UUID,
+    request: Request,
+    versions: frozenset[int] | None,
 ) -> Comment:
     fields, stored = await _read_form(request, who, ticket_id, ("body", "internal"))
     try:
         post = _comment_create(fields)
         return await comments.add_comment(
-            unit, who, ticket_id, post.body, post.internal, attachments=stored
+            unit,
+            who,
+            ticket_id,
+            post.body,
+            post.internal,
+            attachments=stored,
+            if_match=versions,
         )
     except BaseException:
         await attachments.discard_stored(request.app.state.blobs, stored)
@@ -167,10 +178,11 @@ async def delete_comment(
     unit: UowDep,
     who: ActorDep,
     request: Request,
+    versions: IfMatchDep,
 ) -> Response:
     bind_log_context(ticket_id=str(ticket_id))
     blobs = request.app.state.blobs
-    await comments.delete_comment(unit, blobs, who, ticket_id, comment_id)
+    await comments.delete_comment(unit, blobs, who, ticket_id, comment_id, versions)
     return Response(status_code=204)
 
 
@@ -193,11 +205,12 @@ async def upload_attachments(
     unit: UowDep,
     who: ActorDep,
     request: Request,
+    versions: IfMatchDep,
     comment_id: uuid.UUID | None = None,
 ) -> list[AttachmentRead]:
     """One or more ``file`` parts, attached to the ticket or to ``comment_id``."""
     bind_log_context(ticket_id=str(ticket_id))
-    await attachments.check_upload(unit, who, ticket_id)
+    await attachments.check_upload(unit, who, ticket_id, versions)
     fields, stored = await _read_form(request, who, ticket_id, ("comment_id",))
     try:
         if not stored:
@@ -205,7 +218,7 @@ async def upload_attachments(
         if "comment_id" in fields:
             comment_id = _comment_id(fields["comment_id"])
         records = await attachments.attach_files(
-            unit, who, ticket_id, stored, comment_id=comment_id
+            unit, who, ticket_id, stored, comment_id=comment_id, if_match=versions
         )
     except BaseException:
         await attachments.discard_stored(request.app.state.blobs, stored)
@@ -324,10 +337,13 @@ async def delete_attachment(
     unit: UowDep,
     who: ActorDep,
     request: Request,
+    versions: IfMatchDep,
 ) -> Response:
     bind_log_context(ticket_id=str(ticket_id))
     blobs = request.app.state.blobs
-    await attachments.delete_attachment(unit, blobs, who, ticket_id, attachment_id)
+    await attachments.delete_attachment(
+        unit, blobs, who, ticket_id, attachment_id, versions
+    )
     return Response(status_code=204)
 
 

@@ -20,6 +20,7 @@ from desk_tickets.service_layer.ticket_edits import record_edit, ticket_for_edit
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 Who = Assignee | AssigneeRef
+Versions = frozenset[int] | None
 
 
 def _assignee(who: Who) -> Assignee:
@@ -49,10 +50,14 @@ async def reassign_primary(
 
 
 async def make_primary(
-    uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID, who: Who
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    who: Who,
+    if_match: Versions = None,
 ) -> Ticket:
     """Make ``who`` primary; the former primary stays as an additional assignee."""
-    actor, ticket = await ticket_for_edit(uow, actor, ticket_id)
+    actor, ticket = await ticket_for_edit(uow, actor, ticket_id, if_match)
     new = _assignee(who)
     await check_assignee(uow, actor.tenant_id, new)
     assignees = assignment.make_primary(ticket.assignees, new)
@@ -60,10 +65,14 @@ async def make_primary(
 
 
 async def add_assignee(
-    uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID, who: Who
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    who: Who,
+    if_match: Versions = None,
 ) -> Ticket:
     """Add an additional assignee (the primary, on a ticket that has none)."""
-    actor, ticket = await ticket_for_edit(uow, actor, ticket_id)
+    actor, ticket = await ticket_for_edit(uow, actor, ticket_id, if_match)
     new = _assignee(who)
     await check_assignee(uow, actor.tenant_id, new)
     assignees = assignment.add(ticket.assignees, new)
@@ -71,10 +80,14 @@ async def add_assignee(
 
 
 async def remove_assignee(
-    uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID, who: Who
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    who: Who,
+    if_match: Versions = None,
 ) -> Ticket:
     """Unassign ``who``; removing the primary promotes the longest-assigned other."""
-    actor, ticket = await ticket_for_edit(uow, actor, ticket_id)
+    actor, ticket = await ticket_for_edit(uow, actor, ticket_id, if_match)
     assignees = assignment.remove(ticket.assignees, _assignee(who))
     return await record_edit(uow, actor, ticket, {}, assignees)
 

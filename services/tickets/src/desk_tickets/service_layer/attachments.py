@@ -48,11 +48,16 @@ def blob_key(tenant_id: str, ticket_id: uuid.UUID, file_id: uuid.UUID) -> str:
     return f"{tenant_id}/{ticket_id}/{file_id}"
 
 
-async def check_upload(uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID) -> None:
+async def check_upload(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
+) -> None:
     """Refuse an upload before its bytes are read, if it cannot be attached."""
     rules.require_upload(actor)
     async with uow:
-        await visible_ticket(uow, actor, ticket_id)
+        await visible_ticket(uow, actor, ticket_id, if_match)
 
 
 async def store_file(
@@ -142,12 +147,13 @@ async def attach_files(
     files: Sequence[StoredFile],
     *,
     comment_id: uuid.UUID | None = None,
+    if_match: frozenset[int] | None = None,
 ) -> list[Attachment]:
     """Record stored files on the ticket, or on one of the caller's comments."""
     rules.require_upload(actor)
     now = datetime.now(UTC)
     async with uow:
-        ticket = await visible_ticket(uow, actor, ticket_id)
+        ticket = await visible_ticket(uow, actor, ticket_id, if_match)
         comment = None
         if comment_id is not None:
             comment = await visible_comment(uow, actor, ticket_id, comment_id)
@@ -221,10 +227,11 @@ async def delete_attachment(
     actor: Actor,
     ticket_id: uuid.UUID,
     attachment_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
 ) -> None:
     now = datetime.now(UTC)
     async with uow:
-        ticket = await visible_ticket(uow, actor, ticket_id)
+        ticket = await visible_ticket(uow, actor, ticket_id, if_match)
         attachment = await _visible_attachment(uow, actor, ticket_id, attachment_id)
         rules.require_attachment_removal(actor, attachment)
         await uow.attachments.mark_deleted([attachment.id], now)

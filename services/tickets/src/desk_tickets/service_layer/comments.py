@@ -19,7 +19,7 @@ from desk_tickets.domain import access
 from desk_tickets.domain import comments as rules
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.comments import Attachment, Comment, StoredFile
-from desk_tickets.domain.errors import InvalidField, NotFound
+from desk_tickets.domain.errors import InvalidField, NotFound, require_version
 from desk_tickets.domain.mentions import mention_candidates, resolve_mentions
 from desk_tickets.domain.model import Ticket
 from desk_tickets.service_layer import comment_history as history
@@ -47,6 +47,7 @@ async def add_comment(
     channel: TicketChannel = TicketChannel.PORTAL,
     attachments: Sequence[StoredFile] = (),
     comment_id: uuid.UUID | None = None,
+    if_match: frozenset[int] | None = None,
 ) -> Comment:
     """Post a reply or an internal note, with files, its mentions resolved.
 
@@ -56,7 +57,7 @@ async def add_comment(
     rules.require_comment(actor, internal=internal)
     text = _checked_body(body)
     now = datetime.now(UTC)
-    post = _Post(actor, ticket_id, text, internal, channel, comment_id, now)
+    post = _Post(actor, ticket_id, text, internal, channel, comment_id, now, if_match)
     if attachments:
         comment = await _post_with_files(uow, post, attachments)
     else:
@@ -74,12 +75,13 @@ class _Post:
     channel: TicketChannel
     comment_id: uuid.UUID | None
     at: datetime
+    if_match: frozenset[int] | None = None
 
 
 async def _post_alone(uow: UnitOfWork, post: _Post) -> Comment:
     """The common case, written by one statement (see adapters.comment_posting)."""
     async with uow.autocommit() as work:
-        ticket = await visible_ticket(work, post.actor, post.ticket_id)
+        ticket = await visible_ticket(work, post.actor, post.ticket_id, post.if_match)
         comment = await _drafted(work, post, ticket)
         entry = _comment_audit(post.actor, ticket, comment, post.at)
         events = work.event_rows([history.comment_added(post.actor, ticket, comment)])
@@ -93,7 +95,7 @@ async def _post_with_files(
 ) -> Comment:
     actor, now = post.actor, post.at
     async with uow:
-        ticket = await visible_ticket(uow, actor, post.ticket_id)
+        ticket = await visible_ticket(uow, actor, post.ticket_id, post.if_match)
         comment = await _drafted(uow, post, ticket)
         if not await uow.comments.add(comment):
             return await _existing(uow, actor, ticket, comment.id)
@@ -233,11 +235,12 @@ async def delete_comment(
     actor: Actor,
     ticket_id: uuid.UUID,
     comment_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
 ) -> None:
     """Remove one's own comment, and the files attached to it."""
     now = datetime.now(UTC)
     async with uow:
-        ticket = await visible_ticket(uow, actor, ticket_id)
+        ticket = await visible_ticket(uow, actor, ticket_id, if_match)
         comment = await visible_comment(
             uow, actor, ticket_id, comment_id, for_update=True
         )
@@ -275,11 +278,19 @@ async def discard_keys(blobs: BlobStore, keys: Sequence[str | None]) -> None:
             log.warning("could not delete blob %s; it stays as an orphan", key)
 
 
-async def visible_ticket(uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID) -> Ticket:
-    """The ticket, without its assignees, if the caller may see it."""
+async def visible_ticket(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
+) -> Ticket:
+    """The ticket, without its assignees, if the caller may see it and it is at a
+    version ``if_match`` names (comments and files leave the version alone, but a
+    caller may still want to add them only to the ticket as they last read it)."""
     ticket = await uow.comments.ticket(actor.tenant_id, ticket_id)
     if ticket is None or not access.can_view(actor, ticket):
         raise NotFound("ticket", ticket_id)
+    require_version("ticket", ticket.version, if_match)
     return ticket
 
 

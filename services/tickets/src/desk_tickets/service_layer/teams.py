@@ -18,9 +18,17 @@ from helpdesk_contracts.vocabulary import AssigneeKind
 from sqlalchemy import Row
 
 from desk_tickets.domain.access import Actor
-from desk_tickets.domain.errors import Forbidden, InUse, InvalidField, NotFound
+from desk_tickets.domain.errors import (
+    Forbidden,
+    InUse,
+    InvalidField,
+    NotFound,
+    require_version,
+)
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 from desk_tickets.service_layer.views import SOURCE
+
+Versions = frozenset[int] | None
 
 
 async def with_teams(uow: UnitOfWork, actor: Actor) -> Actor:
@@ -69,12 +77,16 @@ async def create_team(uow: UnitOfWork, actor: Actor, cmd: TeamCreate) -> TeamRea
 
 
 async def change_team(
-    uow: UnitOfWork, actor: Actor, team_id: uuid.UUID, cmd: TeamUpdate
+    uow: UnitOfWork,
+    actor: Actor,
+    team_id: uuid.UUID,
+    cmd: TeamUpdate,
+    if_match: Versions = None,
 ) -> TeamRead:
     _require_groups(actor)
     given = cmd.model_fields_set
     async with uow:
-        row = await _team(uow, actor, team_id, for_update=True)
+        row = await _team_for_change(uow, actor, team_id, if_match)
         if "name" in given and cmd.name is not None:
             await _check_name(uow, actor, cmd.name, team_id)
         if cmd.member_ids is not None:
@@ -88,11 +100,15 @@ async def change_team(
 
 
 async def add_member(
-    uow: UnitOfWork, actor: Actor, team_id: uuid.UUID, user_id: str
+    uow: UnitOfWork,
+    actor: Actor,
+    team_id: uuid.UUID,
+    user_id: str,
+    if_match: Versions = None,
 ) -> TeamRead:
     _require_groups(actor)
     async with uow:
-        await _team(uow, actor, team_id, for_update=True)
+        await _team_for_change(uow, actor, team_id, if_match)
         await _check_members(uow, actor, [user_id], field="user_id")
         members = (await uow.teams.members([team_id]))[team_id]
         await uow.teams.set_members(actor.tenant_id, team_id, [*members, user_id])
@@ -101,11 +117,15 @@ async def add_member(
 
 
 async def remove_member(
-    uow: UnitOfWork, actor: Actor, team_id: uuid.UUID, user_id: str
+    uow: UnitOfWork,
+    actor: Actor,
+    team_id: uuid.UUID,
+    user_id: str,
+    if_match: Versions = None,
 ) -> TeamRead:
     _require_groups(actor)
     async with uow:
-        await _team(uow, actor, team_id, for_update=True)
+        await _team_for_change(uow, actor, team_id, if_match)
         members = (await uow.teams.members([team_id]))[team_id]
         kept = [m for m in members if m != user_id]
         await uow.teams.set_members(actor.tenant_id, team_id, kept)
@@ -113,14 +133,16 @@ async def remove_member(
         return await _announce_change(uow, actor, row)
 
 
-async def delete_team(uow: UnitOfWork, actor: Actor, team_id: uuid.UUID) -> None:
+async def delete_team(
+    uow: UnitOfWork, actor: Actor, team_id: uuid.UUID, if_match: Versions = None
+) -> None:
     """Delete a team and its membership. Refused while unresolved tickets are
     assigned to it (nobody would be left working them); resolved and closed
     tickets keep the entry as their history."""
     _require_groups(actor)
     now = datetime.now(UTC)
     async with uow:
-        team = await _team(uow, actor, team_id, for_update=True)
+        team = await _team_for_change(uow, actor, team_id, if_match)
         count, references = await uow.tickets.unresolved_assigned(
             actor.tenant_id, AssigneeKind.TEAM.value, str(team_id)
         )
@@ -149,6 +171,15 @@ async def _team(
     row = await uow.teams.get(actor.tenant_id, team_id, for_update=for_update)
     if row is None:
         raise NotFound("team", team_id)
+    return row
+
+
+async def _team_for_change(
+    uow: UnitOfWork, actor: Actor, team_id: uuid.UUID, if_match: Versions
+) -> Row[Any]:
+    """The team, locked, if it is at a version ``if_match`` names."""
+    row = await _team(uow, actor, team_id, for_update=True)
+    require_version("team", row.version, if_match)
     return row
 
 

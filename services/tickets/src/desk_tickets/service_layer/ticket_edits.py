@@ -12,7 +12,7 @@ from typing import Any
 
 from desk_tickets.domain import access
 from desk_tickets.domain.access import Actor
-from desk_tickets.domain.errors import NotFound
+from desk_tickets.domain.errors import NotFound, require_version
 from desk_tickets.domain.model import Assignee, Ticket
 from desk_tickets.service_layer.teams import with_teams
 from desk_tickets.service_layer.ticket_history import audit_entry, change_events, diff
@@ -20,12 +20,17 @@ from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 
 async def ticket_for_edit(
-    uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
 ) -> tuple[Actor, Ticket]:
-    """The ticket, locked, and the actor with their teams; 404 or 403 otherwise."""
+    """The ticket, locked, and the actor with their teams; 404, 412 (a version
+    ``if_match`` does not name) or 403 otherwise."""
     ticket = await uow.tickets.get(actor.tenant_id, ticket_id, for_update=True)
     if ticket is None or not access.can_view(actor, ticket):
         raise NotFound("ticket", ticket_id)
+    require_version("ticket", ticket.version, if_match)
     actor = await with_teams(uow, actor)
     access.require_update(actor, ticket)
     return actor, ticket

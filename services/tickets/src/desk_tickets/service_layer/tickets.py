@@ -17,11 +17,7 @@ from sqlalchemy import Row
 from desk_tickets.domain import access
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.comments import sees_internal
-from desk_tickets.domain.errors import (
-    Forbidden,
-    NotFound,
-    VersionMismatch,
-)
+from desk_tickets.domain.errors import Forbidden, NotFound, require_version
 from desk_tickets.domain.model import (
     REFERENCE_PREFIX,
     Assignee,
@@ -155,8 +151,7 @@ async def change_ticket(
     now = _now()
     async with uow:
         ticket = await _visible_ticket(uow, actor, ticket_id, for_update=True)
-        if if_match is not None and ticket.version not in if_match:
-            raise VersionMismatch(min(if_match), ticket.version)
+        require_version("ticket", ticket.version, if_match)
         actor = await with_teams(uow, actor)
         access.require_update(actor, ticket)
         change = await _plan_change(uow, actor, ticket, cmd, now)
@@ -182,11 +177,17 @@ async def change_ticket(
     return changed
 
 
-async def delete_ticket(uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID) -> None:
+async def delete_ticket(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
+) -> None:
     access.require_delete(actor)
     now = _now()
     async with uow:
         ticket = await _visible_ticket(uow, actor, ticket_id, for_update=True)
+        require_version("ticket", ticket.version, if_match)
         deleted = ticket.with_changes(version=ticket.version + 1, updated_at=now)
         await uow.tickets.mark_deleted(ticket.id, now, deleted.version)
         gone = {"deleted_at": {"before": None, "after": plain(now)}}
