@@ -15,7 +15,7 @@ from helpdesk_contracts.permissions import Permission
 
 from desk_gateway.auth import Principal
 from desk_gateway.guards import TicketWorker, requires
-from desk_gateway.routes.deps import Tickets
+from desk_gateway.routes.deps import IfMatch, Tickets
 
 router = APIRouter(
     prefix="/v1/tickets/{ticket_id}",
@@ -61,7 +61,7 @@ async def list_comments(
     response_model=CommentRead,
     status_code=201,
     summary="Reply or add an internal note",
-    responses=problem_responses(413),
+    responses=problem_responses(412, 413),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -91,6 +91,7 @@ async def add_comment(
     who: TicketWorker,
     tickets: Tickets,
     _: Annotated[Principal, MAY_COMMENT],
+    if_match: IfMatch,
 ) -> Response:
     """JSON, or a form whose ``file`` parts (``support:attachment:upload``) are
     attached to the comment as it is posted. ``internal: true`` needs
@@ -99,15 +100,21 @@ async def add_comment(
     path = f"/v1/tickets/{ticket_id}/comments"
     kind = request.headers.get("content-type", "application/json")
     if kind.lower().startswith("multipart/"):
-        headers = {k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))}
         return await tickets.stream(
-            "POST", path, who, body=request.stream(), headers=headers
+            "POST", path, who, body=request.stream(), headers=_upload(request, if_match)
         )
     # A few kilobytes at most: one buffered call, cheaper than a stream.
     body = await request.body()
-    return await tickets.forward(
-        "POST", path, who, json_body=body, headers={"content-type": kind}
-    )
+    headers = {"content-type": kind, **if_match}
+    return await tickets.forward("POST", path, who, json_body=body, headers=headers)
+
+
+def _upload(request: Request, if_match: dict[str, str]) -> dict[str, str]:
+    """The headers a streamed form keeps: its type and length, and ``If-Match``."""
+    return {
+        **{k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))},
+        **if_match,
+    }
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)
@@ -119,18 +126,23 @@ async def get_comment(
     )
 
 
-@router.delete("/comments/{comment_id}", status_code=204, summary="Delete own comment")
+@router.delete(
+    "/comments/{comment_id}",
+    status_code=204,
+    summary="Delete own comment",
+    responses=problem_responses(412),
+)
 async def delete_comment(
     ticket_id: uuid.UUID,
     comment_id: uuid.UUID,
     who: TicketWorker,
     tickets: Tickets,
     _: Annotated[Principal, MAY_DELETE_COMMENT],
+    if_match: IfMatch,
 ) -> Response:
     """Authors remove their own comments, and the files attached to them."""
-    return await tickets.forward(
-        "DELETE", f"/v1/tickets/{ticket_id}/comments/{comment_id}", who
-    )
+    path = f"/v1/tickets/{ticket_id}/comments/{comment_id}"
+    return await tickets.forward("DELETE", path, who, headers=if_match)
 
 
 @router.get("/attachments", response_model=Page[AttachmentRead], summary="List files")
@@ -146,7 +158,7 @@ async def list_attachments(
     response_model=list[AttachmentRead],
     status_code=201,
     summary="Upload files",
-    responses=problem_responses(413),
+    responses=problem_responses(412, 413),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -171,6 +183,7 @@ async def upload_attachments(
     who: TicketWorker,
     tickets: Tickets,
     _: Annotated[Principal, MAY_UPLOAD],
+    if_match: IfMatch,
     comment_id: uuid.UUID | None = None,
 ) -> Response:
     """One or more ``file`` parts (25 MB each by default; larger: 413), attached
@@ -178,9 +191,8 @@ async def upload_attachments(
     path = f"/v1/tickets/{ticket_id}/attachments"
     if comment_id is not None:
         path += f"?comment_id={comment_id}"
-    headers = {k: v for k in UPLOAD_HEADERS if (v := request.headers.get(k))}
     return await tickets.stream(
-        "POST", path, who, body=request.stream(), headers=headers
+        "POST", path, who, body=request.stream(), headers=_upload(request, if_match)
     )
 
 
@@ -222,15 +234,20 @@ async def download_thumbnail(
     )
 
 
-@router.delete("/attachments/{attachment_id}", status_code=204, summary="Delete a file")
+@router.delete(
+    "/attachments/{attachment_id}",
+    status_code=204,
+    summary="Delete a file",
+    responses=problem_responses(412),
+)
 async def delete_attachment(
     ticket_id: uuid.UUID,
     attachment_id: uuid.UUID,
     who: TicketWorker,
     tickets: Tickets,
     _: Annotated[Principal, MAY_DELETE_FILE],
+    if_match: IfMatch,
 ) -> Response:
     """Operators remove any file they see; requesters the ones they uploaded."""
-    return await tickets.forward(
-        "DELETE", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}", who
-    )
+    path = f"/v1/tickets/{ticket_id}/attachments/{attachment_id}"
+    return await tickets.forward("DELETE", path, who, headers=if_match)

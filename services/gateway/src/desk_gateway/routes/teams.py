@@ -1,4 +1,7 @@
-"""``/v1/teams``: teams / groups (Settings, Support, Teams/Groups)."""
+"""``/v1/teams``: teams / groups (Settings, Support, Teams/Groups).
+
+A team's answers carry its ``ETag``; changes honour ``If-Match`` (412).
+"""
 
 import uuid
 from typing import Annotated
@@ -10,7 +13,7 @@ from helpdesk_contracts.permissions import Permission
 
 from desk_gateway.auth import Principal
 from desk_gateway.guards import Operator, requires
-from desk_gateway.routes.deps import Tickets
+from desk_gateway.routes.deps import IfMatch, Tickets
 
 router = APIRouter(
     prefix="/v1/teams",
@@ -20,6 +23,7 @@ router = APIRouter(
 
 TeamAdmin = Annotated[Principal, Depends(requires(Permission.SETTINGS_GROUPS))]
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
+CHANGES = problem_responses(412)
 
 
 @router.get("", response_model=list[TeamRead])
@@ -40,35 +44,53 @@ async def get_team(team_id: uuid.UUID, who: Operator, tickets: Tickets) -> Respo
     return await tickets.forward("GET", f"/v1/teams/{team_id}", who)
 
 
-@router.patch("/{team_id}", response_model=TeamRead)
+@router.patch("/{team_id}", response_model=TeamRead, responses=CHANGES)
 async def change_team(
-    team_id: uuid.UUID, body: TeamUpdate, who: TeamAdmin, tickets: Tickets
+    team_id: uuid.UUID,
+    body: TeamUpdate,
+    who: TeamAdmin,
+    tickets: Tickets,
+    if_match: IfMatch,
 ) -> Response:
     """``member_ids`` replaces the whole membership."""
     payload = body.model_dump_json(exclude_unset=True).encode()
     return await tickets.forward(
-        "PATCH", f"/v1/teams/{team_id}", who, json_body=payload
+        "PATCH", f"/v1/teams/{team_id}", who, json_body=payload, headers=if_match
     )
 
 
-@router.put("/{team_id}/members/{user_id}", response_model=TeamRead)
+@router.put("/{team_id}/members/{user_id}", response_model=TeamRead, responses=CHANGES)
 async def add_member(
-    team_id: uuid.UUID, user_id: UserId, who: TeamAdmin, tickets: Tickets
+    team_id: uuid.UUID,
+    user_id: UserId,
+    who: TeamAdmin,
+    tickets: Tickets,
+    if_match: IfMatch,
 ) -> Response:
-    return await tickets.forward("PUT", f"/v1/teams/{team_id}/members/{user_id}", who)
+    path = f"/v1/teams/{team_id}/members/{user_id}"
+    return await tickets.forward("PUT", path, who, headers=if_match)
 
 
-@router.delete("/{team_id}/members/{user_id}", response_model=TeamRead)
+@router.delete(
+    "/{team_id}/members/{user_id}", response_model=TeamRead, responses=CHANGES
+)
 async def remove_member(
-    team_id: uuid.UUID, user_id: UserId, who: TeamAdmin, tickets: Tickets
+    team_id: uuid.UUID,
+    user_id: UserId,
+    who: TeamAdmin,
+    tickets: Tickets,
+    if_match: IfMatch,
 ) -> Response:
-    return await tickets.forward(
-        "DELETE", f"/v1/teams/{team_id}/members/{user_id}", who
-    )
+    path = f"/v1/teams/{team_id}/members/{user_id}"
+    return await tickets.forward("DELETE", path, who, headers=if_match)
 
 
-@router.delete("/{team_id}", status_code=204, responses=problem_responses(409))
-async def delete_team(team_id: uuid.UUID, who: TeamAdmin, tickets: Tickets) -> Response:
+@router.delete("/{team_id}", status_code=204, responses=problem_responses(409, 412))
+async def delete_team(
+    team_id: uuid.UUID, who: TeamAdmin, tickets: Tickets, if_match: IfMatch
+) -> Response:
     """Refused (409) while unresolved tickets are assigned to the team; resolved
     and closed ones keep it as an assignee (see docs/api.md)."""
-    return await tickets.forward("DELETE", f"/v1/teams/{team_id}", who)
+    return await tickets.forward(
+        "DELETE", f"/v1/teams/{team_id}", who, headers=if_match
+    )

@@ -3,9 +3,8 @@
 import uuid
 from typing import Annotated, Literal
 
-from desk_infra.etags import etag, parse_if_match
 from desk_infra.problems import problem_responses
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from helpdesk_contracts.api.common import Page
 from helpdesk_contracts.api.tickets import (
     AuditEntryRead,
@@ -19,7 +18,7 @@ from helpdesk_contracts.permissions import Permission
 
 from desk_gateway.auth import Principal
 from desk_gateway.guards import TicketWorker, requires
-from desk_gateway.routes.deps import Sla, Tickets
+from desk_gateway.routes.deps import IfMatch, Sla, Tickets
 from desk_gateway.routes.ticket_sla import TicketDetail, ticket_with_banner
 
 router = APIRouter(
@@ -29,6 +28,7 @@ router = APIRouter(
 )
 
 PROBLEMS = problem_responses(404)
+CHANGES = problem_responses(404, 412)
 
 
 @router.post(
@@ -84,36 +84,31 @@ async def get_ticket(
     return await ticket_with_banner(ticket_id, who, tickets, sla)
 
 
-@router.patch(
-    "/{ticket_id}",
-    response_model=TicketRead,
-    responses={**PROBLEMS, 412: {"description": "If-Match names an older version."}},
-)
+@router.patch("/{ticket_id}", response_model=TicketRead, responses=CHANGES)
 async def change_ticket(
     ticket_id: uuid.UUID,
     body: TicketUpdate,
     who: TicketWorker,
     tickets: Tickets,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch,
 ) -> Response:
     """Change fields, status (reopening included), topic or primary assignee."""
-    versions = parse_if_match(if_match)
-    headers = (
-        {"if-match": ", ".join(etag(v) for v in sorted(versions))} if versions else None
-    )
     payload = body.model_dump_json(exclude_unset=True).encode()
     return await tickets.forward(
-        "PATCH", f"/v1/tickets/{ticket_id}", who, json_body=payload, headers=headers
+        "PATCH", f"/v1/tickets/{ticket_id}", who, json_body=payload, headers=if_match
     )
 
 
-@router.delete("/{ticket_id}", status_code=204, responses=PROBLEMS)
+@router.delete("/{ticket_id}", status_code=204, responses=CHANGES)
 async def delete_ticket(
     ticket_id: uuid.UUID,
     who: Annotated[Principal, Depends(requires(Permission.REQUEST_DELETE_ALL))],
     tickets: Tickets,
+    if_match: IfMatch,
 ) -> Response:
-    return await tickets.forward("DELETE", f"/v1/tickets/{ticket_id}", who)
+    return await tickets.forward(
+        "DELETE", f"/v1/tickets/{ticket_id}", who, headers=if_match
+    )
 
 
 @router.get(
