@@ -197,19 +197,22 @@ def _mail_api(tenant: str) -> tuple[str, dict[str, str]]:
 def list_quarantined(
     tenant: Annotated[str, typer.Option(help="Whose mail.")],
     limit: Annotated[int, typer.Option(help="How many to show.")] = 50,
+    status: Annotated[
+        str, typer.Option(help="quarantined, or ignored (screened out).")
+    ] = "quarantined",
 ) -> None:
-    """Show quarantined mail, newest first, with the reason of each."""
+    """Show quarantined (or ignored) mail, newest first, with the reason of each."""
     import httpx
 
     base, headers = _mail_api(tenant)
-    params = {"status": "quarantined", "limit": str(limit)}
+    params = {"status": status, "limit": str(limit)}
     answer = httpx.get(f"{base}/messages", params=params, headers=headers)
     answer.raise_for_status()
     items = answer.json()["items"]
     for item in items:
         typer.echo(f"{item['id']} {item['received_at']} from={item['from_address']}")
         typer.echo(f"    reason: {item['reason']}")
-    typer.echo(f"{len(items)} quarantined message(s) shown")
+    typer.echo(f"{len(items)} {status} message(s) shown")
 
 
 @quarantine.command("replay")
@@ -217,7 +220,8 @@ def replay_quarantined(
     mail_id: Annotated[str, typer.Argument(help="The id shown by list.")],
     tenant: Annotated[str, typer.Option(help="Whose mail.")],
 ) -> None:
-    """Process a quarantined message again (rate limit and sender check waived)."""
+    """Process a quarantined or screened-out message again (rate limit, sender
+    check and screening waived; a duplicate stays as it is)."""
     import httpx
 
     base, headers = _mail_api(tenant)

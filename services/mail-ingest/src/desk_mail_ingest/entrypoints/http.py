@@ -151,7 +151,8 @@ async def get_message(mail_id: uuid.UUID, tenant: Tenant, mail: Admin) -> Messag
 async def replay_message(
     mail_id: uuid.UUID, tenant: Tenant, mail: Admin, receiver: Intake
 ) -> OutcomeRead:
-    """Process a quarantined message again (rate limit and sender check waived)."""
+    """Process a quarantined message, or one screened out as automatic or a bounce,
+    again (rate limit, sender check and screening waived); not a duplicate."""
     await mail.message(tenant, mail_id)
     outcome = await receiver.replay(mail_id)
     return OutcomeRead(

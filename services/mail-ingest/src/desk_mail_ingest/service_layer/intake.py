@@ -9,6 +9,10 @@ Only an outage raises (``StorageUnavailable``, so that the sender retries). A
 message that makes processing fail for its own reasons (the database refuses one
 of its values, a library trips on it) is quarantined with the reason instead:
 retried, it would fail again forever and hold up the mail behind it.
+
+An operator may replay a quarantined message, or one screening ignored as
+automatic mail or a bounce (screening is then skipped); a duplicate or the desk's
+own mail coming back stays as it is.
 """
 
 import asyncio
@@ -57,6 +61,29 @@ class Outcome:
     mail_id: uuid.UUID
     status: str
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """The fate a replayed message had: it is decided again only while it has it."""
+
+    status: str
+    reason: str | None
+
+    @property
+    def screened(self) -> bool:
+        return self.status == "ignored"
+
+
+REPLAYABLE_IGNORED = ("automatic:", "bounce:")
+"""Reasons of ignored mail a replay takes in: screening may misjudge a person."""
+
+
+def replayable(status: str, reason: str | None) -> bool:
+    """Whether an operator's replay processes a message with this fate again."""
+    if status == "quarantined":
+        return True
+    return status == "ignored" and (reason or "").startswith(REPLAYABLE_IGNORED)
 
 
 @dataclass(frozen=True)
@@ -131,18 +158,20 @@ class MailIntake:
         return outcome
 
     async def replay(self, mail_id: uuid.UUID) -> Outcome:
-        """Process a quarantined message again, without the sender's rate limit.
+        """Process a quarantined or screened-out message again, without the rate
+        limit; other messages are left as they are and their fate answered.
 
         An operator replays after looking at it, so a message without a readable
-        sender goes on as from an unknown sender instead of back to quarantine.
-        Its fate is written under the row's lock, only while it is still
-        quarantined: of two replays at once, one decides and announces it.
+        sender goes on as from an unknown sender instead of back to quarantine,
+        and one screening ignored is not screened again. Its fate is written
+        under the row's lock, only while it still has the fate it had: of two
+        replays at once, one decides and announces it.
         """
         async with self._connect() as conn:
             stored = await MessageRepository(conn).get(mail_id)
             mailbox = await MailboxRepository(conn).get(stored.mailbox_id)
         assert mailbox is not None  # the foreign key guarantees it
-        if stored.status != "quarantined":
+        if not replayable(stored.status, stored.reason):
             return Outcome(mail_id, stored.status, stored.reason)
         raw = await self._read(stored.raw_blob_key)
         row: dict[str, object] = {
@@ -150,9 +179,19 @@ class MailIntake:
             "tenant_id": mailbox.tenant_id,
             "raw_blob_key": stored.raw_blob_key,
         }
-        return await self._decide_safely(
-            raw, mailbox, row, stored.envelope_from, rated=False, replay=True
+        was = _Replay(stored.status, stored.reason)
+        outcome = await self._decide_safely(
+            raw, mailbox, row, stored.envelope_from, rated=False, replay=was
         )
+        log.info(
+            "mail %s replayed: was %s (%s), now %s (%s)",
+            mail_id,
+            was.status,
+            was.reason or "-",
+            outcome.status,
+            outcome.reason or "-",
+        )
+        return outcome
 
     # --- deciding ---------------------------------------------------------------
 
@@ -164,7 +203,7 @@ class MailIntake:
         envelope_sender: str | None,
         *,
         rated: bool,
-        replay: bool = False,
+        replay: _Replay | None = None,
     ) -> Outcome:
         """``_decide``; a message that makes it fail for its own sake is quarantined."""
         try:
@@ -193,7 +232,7 @@ class MailIntake:
         envelope_sender: str | None,
         *,
         rated: bool,
-        replay: bool = False,
+        replay: _Replay | None = None,
     ) -> Outcome:
         mail_id = row["id"]
         assert isinstance(mail_id, uuid.UUID)
@@ -220,10 +259,11 @@ class MailIntake:
         if len(raw) > self.limits.max_bytes:
             reason = f"too large: {len(raw)} bytes"
             return await self._record(row, "quarantined", reason, replay)
-        ignored = screening.ignore_reason(mail, envelope_sender)
+        screened = replay is not None and replay.screened
+        ignored = None if screened else screening.ignore_reason(mail, envelope_sender)
         if ignored:
             return await self._record(row, "ignored", ignored, replay)
-        if not mail.from_address and not replay:
+        if not mail.from_address and replay is None:
             return await self._record(row, "quarantined", "no sender address", replay)
         return await self._accept(mail, mailbox, row, rated=rated, replay=replay)
 
@@ -234,7 +274,7 @@ class MailIntake:
         row: dict[str, object],
         *,
         rated: bool,
-        replay: bool,
+        replay: _Replay | None,
     ) -> Outcome:
         mail_id = row["id"]
         assert isinstance(mail_id, uuid.UUID)
@@ -257,7 +297,7 @@ class MailIntake:
         row: dict[str, object],
         status: str,
         reason: str | None,
-        replay: bool,
+        replay: _Replay | None,
         event: MailReceived | None = None,
         *,
         last: bool = False,
@@ -268,12 +308,16 @@ class MailIntake:
         try:
             async with self._engine.begin() as conn:
                 repo = MessageRepository(conn)
-                if replay:
+                if replay is not None:
                     # The row lock makes a replay once: a concurrent one waits
                     # here, then finds the message settled and leaves it be.
                     current = await repo.get(mail_id, for_update=True)
-                    if current.status != "quarantined":
+                    if (current.status, current.reason) != (
+                        replay.status,
+                        replay.reason,
+                    ):
                         return Outcome(mail_id, current.status, current.reason)
+                    reason = reason or _replayed(replay)
                     await repo.settle(mail_id, status, reason)
                 elif not await repo.add({**row, "status": status, "reason": reason}):
                     return await self._record(row, "ignored", "duplicate", replay)
@@ -329,6 +373,11 @@ class MailIntake:
             return b"".join([chunk async for chunk in await self._blobs.open(key)])
         except (BlobError, OSError) as exc:
             raise StorageUnavailable(f"blob store: {exc}") from exc
+
+
+def _replayed(replay: _Replay) -> str:
+    """What a replayed message's row keeps of the fate it had."""
+    return f"replayed, was {replay.status}: {replay.reason or '-'}"[:_REASON_LENGTH]
 
 
 class _Refused(Exception):
