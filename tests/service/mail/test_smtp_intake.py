@@ -222,3 +222,26 @@ async def test_a_database_outage_answers_451_at_the_recipient(
 
     [recipient] = refused.value.recipients
     assert recipient.code == 451
+
+
+async def test_one_message_to_two_mailboxes_of_a_tenant_is_accepted_once(
+    mail_settings: MailSettings, desk: Desk
+) -> None:
+    other = f"sales@{desk.tenant}.example"
+    added = await desk.api.put(
+        f"/v1/mail/mailboxes/{other}", json={}, headers=desk.headers
+    )
+    raw = message("jane@customer.example", "To both of you")
+
+    async with aiosmtplib.SMTP(
+        hostname="127.0.0.1", port=mail_settings.mail_smtp_port
+    ) as smtp:
+        errors, _ = await smtp.sendmail(
+            "jane@customer.example", [desk.address, other], raw
+        )
+    await send(mail_settings, raw, other)  # and again, to one of them
+
+    assert added.status_code == 201, added.text
+    assert not errors
+    assert len(await desk.listed("accepted")) == 1
+    assert [i["reason"] for i in await desk.listed("ignored")] == ["duplicate"] * 2

@@ -127,14 +127,16 @@ class MessageRepository:
         self._conn = conn
 
     async def seen(
-        self, mailbox_id: uuid.UUID, message_id: str, sender: str, seconds: float
+        self, mailbox: Mailbox, message_id: str, sender: str, seconds: float
     ) -> tuple[bool, int]:
-        """Whether the message was accepted before, and how many messages the
-        sender sent the mailbox in the last ``seconds``: one round trip."""
+        """Whether the mailbox's tenant accepted the message before, and how many
+        messages the sender sent the mailbox in the last ``seconds``: one round
+        trip."""
+        mailbox_id = mailbox.id
         accepted = (
             select(messages.c.id)
             .where(
-                messages.c.mailbox_id == mailbox_id,
+                messages.c.tenant_id == mailbox.tenant_id,
                 messages.c.message_id == message_id,
                 messages.c.status == "accepted",
             )
@@ -158,7 +160,7 @@ class MessageRepository:
         statement = insert(messages).values(**values)
         if values["status"] == "accepted":
             statement = statement.on_conflict_do_nothing(
-                index_elements=["mailbox_id", "message_id"],
+                index_elements=["tenant_id", "message_id"],
                 index_where=text("status = 'accepted'"),
             )
         result = await self._conn.execute(statement.returning(messages.c.id))

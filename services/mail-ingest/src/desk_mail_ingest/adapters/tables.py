@@ -72,9 +72,10 @@ messages = Table(
     Column("replayed_at", DateTime(timezone=True)),
     CheckConstraint("status IN ('accepted', 'ignored', 'quarantined')", name="status"),
     CheckConstraint("source IN ('smtp', 'imap', 'upload')", name="source"),
+    # One ticket per message and tenant, however many of its mailboxes it reached.
     Index(
         "messages_accepted_uq",
-        "mailbox_id",
+        "tenant_id",
         "message_id",
         unique=True,
         postgresql_where=text("status = 'accepted'"),

@@ -280,7 +280,7 @@ class MailIntake:
         assert isinstance(mail_id, uuid.UUID)
         async with self._connect() as conn:
             duplicate, sent = await MessageRepository(conn).seen(
-                mailbox.id, mail.message_id, mail.from_address, RATE_WINDOW_SECONDS
+                mailbox, mail.message_id, mail.from_address, RATE_WINDOW_SECONDS
             )
         if duplicate:
             return await self._record(row, "ignored", "duplicate", replay)
