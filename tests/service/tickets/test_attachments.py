@@ -16,6 +16,7 @@ from PIL import Image
 
 from tests.service.tickets.conftest import Caller, new_tenant
 from tests.service.tickets.conversation import (
+    REQUESTER,
     conversation_events,
     outsider,
     requester,
@@ -386,3 +387,69 @@ async def test_a_comment_form_is_checked_and_keeps_no_file_it_refuses(
     assert refused.json()["permission"] == "support:attachment:upload"
     assert plain.status_code == 201, plain.text
     assert _stored(blob_root) == before
+
+
+async def _form(*parts: str | int) -> AsyncIterator[bytes]:
+    """A form streamed with boundary ``cut``: ``"name=value"`` is a field, a number
+    that many megabytes of a file."""
+    for part in parts:
+        if isinstance(part, int):
+            yield b'--cut\r\nContent-Disposition: form-data; name="file"; '
+            yield b'filename="big.bin"\r\nContent-Type: text/plain\r\n\r\n'
+            for _ in range(part):
+                yield b"\x07" * MB
+        else:
+            name, value = part.split("=", 1)
+            yield b"--cut\r\nContent-Disposition: form-data; "
+            yield f'name="{name}"\r\n\r\n{value}'.encode()
+        yield b"\r\n"
+    yield b"--cut--\r\n"
+
+
+async def _post_form(who: Caller, ticket: dict[str, Any], *parts: str | int) -> Any:
+    return await who.request(
+        "POST",
+        f"/v1/tickets/{ticket['id']}/comments",
+        content=_form(*parts),
+        headers={"content-type": "multipart/form-data; boundary=cut"},
+    )
+
+
+async def test_a_comment_is_refused_before_any_of_its_files_is_read(
+    desk: Caller, blob_root: Path
+) -> None:
+    ticket = await _rita_ticket(desk)
+    before = _stored(blob_root)
+    silent = desk.as_user(
+        "bob", permissions=["support:request:update:all", "support:attachment:upload"]
+    )
+    stranger = desk.as_user("eve", kind="requester", permissions=REQUESTER)
+
+    note = await _post_form(outsider(desk), ticket, "internal=true", "body=x", 30)
+    uncommented = await _post_form(silent, ticket, "body=x", 30)
+    unseen = await _post_form(stranger, ticket, "body=x", 30)
+
+    assert note.status_code == 403, note.text
+    assert note.json()["permission"] == "support:internal"
+    assert uncommented.status_code == 403, uncommented.text
+    assert uncommented.json()["permission"] == "support:comment:create"
+    assert unseen.status_code == 404, unseen.text
+    assert _stored(blob_root) == before
+
+
+async def test_internal_after_the_files_is_judged_and_keeps_no_file_refused(
+    desk: Caller, blob_root: Path
+) -> None:
+    ticket = await _rita_ticket(desk)
+    before = _stored(blob_root)
+
+    refused = await _post_form(outsider(desk), ticket, "body=x", 1, "internal=yes")
+    kept = _stored(blob_root)
+    posted = await _post_form(staff(desk), ticket, "body=x", 1, "internal=yes")
+
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["permission"] == "support:internal"
+    assert kept == before
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["internal"] is True
+    assert [a["internal"] for a in posted.json()["attachments"]] == [True]

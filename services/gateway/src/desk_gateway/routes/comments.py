@@ -94,9 +94,10 @@ async def add_comment(
     if_match: IfMatch,
 ) -> Response:
     """JSON, or a form whose ``file`` parts (``support:attachment:upload``) are
-    attached to the comment as it is posted. ``internal: true`` needs
-    ``support:internal``. Mention people in the body as ``@user-id``, ``@name``
-    or ``@"Full Name"``; they are told."""
+    attached to the comment as it is posted; send ``body`` and ``internal``
+    before them, so that a refused comment is refused before its files are read.
+    ``internal: true`` needs ``support:internal``. Mention people in the body as
+    ``@user-id``, ``@name`` or ``@"Full Name"``; they are told."""
     path = f"/v1/tickets/{ticket_id}/comments"
     kind = request.headers.get("content-type", "application/json")
     if kind.lower().startswith("multipart/"):

@@ -7,6 +7,7 @@ streamed out of it. Like :mod:`.http`, this trusts the gateway's ``X-Desk-*``.
 import logging
 import unicodedata
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl, quote
 
@@ -19,9 +20,15 @@ from fastapi.responses import StreamingResponse
 from helpdesk_contracts.api.comments import AttachmentRead, CommentCreate, CommentRead
 from helpdesk_contracts.api.common import Page
 from helpdesk_contracts.api.tickets import ActorRead
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from desk_tickets.domain.comments import Attachment, Comment, StoredFile, require_upload
+from desk_tickets.domain.comments import (
+    Attachment,
+    Comment,
+    StoredFile,
+    require_comment,
+    require_upload,
+)
 from desk_tickets.domain.errors import InvalidField
 from desk_tickets.entrypoints.http import ActorDep, IfMatchDep, UowDep
 from desk_tickets.entrypoints.multipart import InvalidForm, MultipartReader, Part
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/tickets/{ticket_id}")
 
 MAX_FILES = 20
+FLAG = TypeAdapter(bool)
 
 
 def attachment_read(a: Attachment) -> AttachmentRead:
@@ -136,8 +144,12 @@ def _comment_create(raw: bytes | dict[str, str]) -> CommentCreate:
             return CommentCreate.model_validate(raw)
         return CommentCreate.model_validate_json(raw)
     except ValidationError as error:
-        located = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
-        raise RequestValidationError(located) from error
+        raise _invalid(error) from error
+
+
+def _invalid(error: ValidationError, *field: str) -> RequestValidationError:
+    located = [{**e, "loc": ("body", *field, *e["loc"])} for e in error.errors()]
+    return RequestValidationError(located)
 
 
 async def _comment_with_files(
@@ -147,7 +159,16 @@ async def _comment_with_files(
     request: Request,
     versions: frozenset[int] | None,
 ) -> Comment:
-    fields, stored = await _read_form(request, who, ticket_id, ("body", "internal"))
+    """The comment and its files, checked before any file is stored: the ticket
+    and ``support:comment:create`` first, ``internal`` if it came before them.
+    One that comes after is checked with the rest, and the files are let go."""
+    await comments.check_comment(unit, who, ticket_id, versions)
+
+    def may_post(fields: dict[str, str]) -> None:
+        require_comment(who, internal=_internal(fields))
+
+    names = ("body", "internal")
+    fields, stored = await _read_form(request, who, ticket_id, names, may_post)
     try:
         post = _comment_create(fields)
         return await comments.add_comment(
@@ -162,6 +183,14 @@ async def _comment_with_files(
     except BaseException:
         await attachments.discard_stored(request.app.state.blobs, stored)
         raise
+
+
+def _internal(fields: dict[str, str]) -> bool:
+    """The form's ``internal`` so far, read as ``CommentCreate`` reads it."""
+    try:
+        return FLAG.validate_python(fields.get("internal", False))
+    except ValidationError as error:
+        raise _invalid(error, "internal") from error
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)
@@ -227,9 +256,14 @@ async def upload_attachments(
 
 
 async def _read_form(
-    request: Request, who: ActorDep, ticket_id: uuid.UUID, names: tuple[str, ...]
+    request: Request,
+    who: ActorDep,
+    ticket_id: uuid.UUID,
+    names: tuple[str, ...],
+    before_files: Callable[[dict[str, str]], None] | None = None,
 ) -> tuple[dict[str, str], list[StoredFile]]:
-    """The form's fields among ``names`` and its files, stored as they arrive.
+    """The form's fields among ``names`` and its files, stored as they arrive;
+    ``before_files`` judges the fields read so far before the first is stored.
 
     Nothing stays stored when reading fails: a file over the limit is a 413.
     """
@@ -243,6 +277,8 @@ async def _read_form(
             if part.filename is not None:
                 if not stored:
                     require_upload(who)
+                    if before_files is not None:
+                        before_files(fields)
                 stored.append(
                     await _store(blobs, who.tenant_id, ticket_id, part, limits)
                 )

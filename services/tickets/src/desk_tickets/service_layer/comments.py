@@ -66,6 +66,19 @@ async def add_comment(
     return comment
 
 
+async def check_comment(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    if_match: frozenset[int] | None = None,
+) -> None:
+    """Refuse a comment before the files posted with it are read, if it cannot be
+    posted whatever its fields say (``add_comment`` checks it all again)."""
+    rules.require_comment(actor, internal=False)
+    async with uow:
+        await visible_ticket(uow, actor, ticket_id, if_match)
+
+
 @dataclass(frozen=True)
 class _Post:
     actor: Actor
