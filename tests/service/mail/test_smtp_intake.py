@@ -1,5 +1,6 @@
 """Mail handed over SMTP: stored, screened, deduplicated, rate-limited, announced."""
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,16 @@ async def test_one_message_to_two_mailboxes_of_a_tenant_is_accepted_once(
     assert not errors
     assert len(await desk.listed("accepted")) == 1
     assert [i["reason"] for i in await desk.listed("ignored")] == ["duplicate"] * 2
+
+
+async def test_a_flood_over_parallel_sessions_is_held_to_the_limit(
+    mail_settings: MailSettings, desk: Desk
+) -> None:
+    sender = f"flood-{uuid.uuid4().hex[:8]}@customer.example"
+    flood = [message(sender, f"Flood {n}") for n in range(RATE_LIMIT * 3)]
+
+    await asyncio.gather(*(send(mail_settings, raw, desk.address) for raw in flood))
+
+    assert len(await desk.listed("accepted")) == RATE_LIMIT
+    held = await desk.listed("quarantined")
+    assert [h["reason"] for h in held] == ["rate-limited"] * RATE_LIMIT * 2

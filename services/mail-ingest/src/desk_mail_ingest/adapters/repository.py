@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Row, Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,6 +122,19 @@ class MailboxRepository:
         )
 
 
+_RATE_LOCKS = 0x6D61696C
+"""The advisory lock class of senders' rate limits ("mail"); hashes key within."""
+
+
+def _sent(mailbox_id: uuid.UUID, sender: str, seconds: float) -> Select[Any]:
+    return select(func.count()).where(
+        messages.c.mailbox_id == mailbox_id,
+        messages.c.from_address == sender,
+        messages.c.received_at
+        > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+    )
+
+
 class MessageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -142,18 +155,26 @@ class MessageRepository:
             )
             .exists()
         )
-        recent = (
-            select(func.count())
-            .where(
-                messages.c.mailbox_id == mailbox_id,
-                messages.c.from_address == sender,
-                messages.c.received_at
-                > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
-            )
-            .scalar_subquery()
-        )
+        recent = _sent(mailbox_id, sender, seconds).scalar_subquery()
         row = (await self._conn.execute(select(accepted, recent))).one()
         return bool(row[0]), int(row[1])
+
+    async def lock_sender(self, mailbox_id: uuid.UUID, sender: str) -> None:
+        """Hold the sender's rate lock on the mailbox until the transaction ends."""
+        await self._conn.execute(
+            select(
+                func.pg_advisory_xact_lock(
+                    _RATE_LOCKS, func.hashtext(f"{mailbox_id}:{sender}")
+                )
+            )
+        )
+
+    async def sent_recently(
+        self, mailbox_id: uuid.UUID, sender: str, seconds: float
+    ) -> int:
+        """Messages the sender sent the mailbox in the last ``seconds``."""
+        found = await self._conn.execute(_sent(mailbox_id, sender, seconds))
+        return int(found.scalar_one())
 
     async def add(self, values: dict[str, Any]) -> bool:
         """Insert a message row; false when it is an accepted duplicate."""

@@ -290,7 +290,7 @@ class MailIntake:
         event = _event(
             mail, mailbox, mail_id, str(row.get("raw_blob_key") or ""), attachments
         )
-        return await self._record(row, "accepted", None, replay, event)
+        return await self._record(row, "accepted", None, replay, event, rated=rated)
 
     async def _record(
         self,
@@ -301,8 +301,15 @@ class MailIntake:
         event: MailReceived | None = None,
         *,
         last: bool = False,
+        rated: bool = False,
     ) -> Outcome:
-        """Write the row (and event); ``last`` is the bare row of a refused one."""
+        """Write the row (and event); ``last`` is the bare row of a refused one.
+
+        An accepted message that is ``rated`` is counted against its sender's
+        limit again here, under a lock on the sender: the count made before its
+        parts were stored cannot see messages of the same flood that parallel
+        SMTP sessions are writing.
+        """
         mail_id = row["id"]
         assert isinstance(mail_id, uuid.UUID)
         try:
@@ -319,8 +326,11 @@ class MailIntake:
                         return Outcome(mail_id, current.status, current.reason)
                     reason = reason or _replayed(replay)
                     await repo.settle(mail_id, status, reason)
-                elif not await repo.add({**row, "status": status, "reason": reason}):
-                    return await self._record(row, "ignored", "duplicate", replay)
+                else:
+                    if rated and event is not None and await self._flooded(repo, row):
+                        status, reason, event = "quarantined", "rate-limited", None
+                    if not await repo.add({**row, "status": status, "reason": reason}):
+                        return await self._record(row, "ignored", "duplicate", replay)
                 if event is not None:
                     await self._outbox.add(conn, [_envelope(event, mail_id, row)])
         except DBAPIError as exc:
@@ -330,6 +340,16 @@ class MailIntake:
         except (SQLAlchemyError, OSError) as exc:
             raise StorageUnavailable(f"mail database: {exc}") from exc
         return Outcome(mail_id, status, reason)
+
+    async def _flooded(self, repo: MessageRepository, row: dict[str, object]) -> bool:
+        """Whether the sender reached the limit; holds their lock until commit."""
+        mailbox_id, sender = row["mailbox_id"], str(row.get("from_address") or "")
+        assert isinstance(mailbox_id, uuid.UUID)
+        if not sender:
+            return False
+        await repo.lock_sender(mailbox_id, sender)
+        sent = await repo.sent_recently(mailbox_id, sender, RATE_WINDOW_SECONDS)
+        return sent >= self.limits.rate_per_minute
 
     async def _store_parts(
         self, mail: parsing.ParsedMail, mailbox: Mailbox, mail_id: uuid.UUID
