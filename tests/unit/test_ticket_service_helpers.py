@@ -101,18 +101,21 @@ def test_any_text_either_decodes_or_is_an_invalid_cursor(cursor: str) -> None:
 
 
 class FakeDirectory:
-    """The directory port: which ids exist, recording every question asked."""
+    """The directory port: which ids exist and are active, recording every
+    question asked."""
 
-    def __init__(self, users: Iterable[str] = ()) -> None:
-        self.users = set(users)
+    def __init__(self, users: Iterable[str] = (), inactive: Iterable[str] = ()) -> None:
+        self.users = {u: True for u in users} | {u: False for u in inactive}
         self.asked: list[tuple[str, str, list[str]]] = []
 
-    async def existing(self, tenant_id: str, kind: str, ids: Iterable[str]) -> set[str]:
+    async def active_of(
+        self, tenant_id: str, kind: str, ids: Iterable[str]
+    ) -> dict[str, bool]:
         wanted = list(ids)
         self.asked.append((tenant_id, kind, wanted))
         if tenant_id != TENANT or kind != "users":
-            return set()
-        return self.users & set(wanted)
+            return {}
+        return {u: self.users[u] for u in wanted if u in self.users}
 
 
 class NoTeams:
@@ -218,6 +221,16 @@ async def test_a_user_not_in_the_directory_is_refused() -> None:
 
     assert refused.value.field == "assignee"
     assert "mallory" in refused.value.reason
+
+
+async def test_an_inactive_user_is_refused_as_a_new_primary() -> None:
+    uow = cast(UnitOfWork, FakeUow(FakeDirectory(inactive=["carol"])))
+
+    with pytest.raises(InvalidField) as refused:
+        await primary_assignees(CURRENT, AssigneeRef(id="carol"), uow, ACTOR)
+
+    assert refused.value.field == "assignee"
+    assert "inactive" in refused.value.reason
 
 
 async def test_a_user_named_like_an_assigned_team_is_still_looked_up() -> None:

@@ -80,8 +80,9 @@ async def search_directory(
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> Response:
-    """Type-to-search: names starting with ``q`` first, then names with a word
-    close to ``q`` (typos allowed), best first."""
+    """Type-to-search among active entries (only they may be newly linked):
+    names starting with ``q`` first, then names with a word close to ``q``
+    (typos allowed), best first."""
     return await tickets.forward(
         "GET", f"/v1/directory/{kind}", who, params={"q": q, "limit": limit}
     )

@@ -385,6 +385,20 @@ class DirectoryRepository:
         )
         return set((await self._conn.execute(statement)).scalars())
 
+    async def active_of(
+        self, tenant_id: str, kind: str, ids: Iterable[str]
+    ) -> dict[str, bool]:
+        """The ids that name entries, each with whether its entry is active."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        statement = select(directory.c.id, directory.c.active).where(
+            directory.c.tenant_id == tenant_id,
+            directory.c.kind == kind,
+            directory.c.id.in_(wanted),
+        )
+        return {i: active for i, active in await self._conn.execute(statement)}
+
     async def get(self, tenant_id: str, kind: str, entry_id: str) -> Row[Any] | None:
         statement = select(directory).where(
             directory.c.tenant_id == tenant_id,
@@ -396,11 +410,15 @@ class DirectoryRepository:
     async def search(
         self, tenant_id: str, kind: str, query: str, limit: int
     ) -> list[Row[Any]]:
-        """Names starting with ``query``, alphabetically; when they do not fill the
-        page, names holding a word close to it (pg_trgm's word similarity, so typos
-        match), best first."""
+        """Active entries whose names start with ``query``, alphabetically; when
+        they do not fill the page, those whose names hold a word close to it
+        (pg_trgm's word similarity, so typos match), best first."""
         typed = query.strip().lower()
-        mine = (directory.c.tenant_id == tenant_id, directory.c.kind == kind)
+        mine = (
+            directory.c.tenant_id == tenant_id,
+            directory.c.kind == kind,
+            directory.c.active,
+        )
         name = func.lower(directory.c.name)
         starts = name.startswith(typed, autoescape=True)
         found = list(

@@ -16,6 +16,7 @@ from desk_tickets.domain import assignment
 from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import InvalidField
 from desk_tickets.domain.model import Assignee, Ticket
+from desk_tickets.service_layer.tenants import check_entry
 from desk_tickets.service_layer.ticket_edits import record_edit, ticket_for_edit
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
@@ -30,12 +31,11 @@ def _assignee(who: Who) -> Assignee:
 async def check_assignee(
     uow: UnitOfWork, tenant_id: str, who: Assignee, field: str = "assignee"
 ) -> None:
-    """The user or team must exist in the tenant (a live team, for teams)."""
-    if who.kind is AssigneeKind.TEAM:
-        if not await uow.teams.existing(tenant_id, [who.id]):
-            raise InvalidField(field, f"no team {who.id!r} in this tenant")
-    elif not await uow.directory.existing(tenant_id, "users", [who.id]):
-        raise InvalidField(field, f"no user {who.id!r} in this tenant")
+    """The user must be an active one of the tenant, the team a live one."""
+    if who.kind is AssigneeKind.USER:
+        await check_entry(uow, tenant_id, "users", who.id, field)
+    elif not await uow.teams.existing(tenant_id, [who.id]):
+        raise InvalidField(field, f"no team {who.id!r} in this tenant")
 
 
 async def reassign_primary(

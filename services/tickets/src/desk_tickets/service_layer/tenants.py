@@ -8,7 +8,7 @@ from helpdesk_contracts.api.tickets import (
     TenantUpsert,
 )
 
-from desk_tickets.domain.errors import NotFound
+from desk_tickets.domain.errors import InvalidField, NotFound
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 
@@ -47,9 +47,22 @@ async def import_directory(
     return ImportResult(created=created, updated=len(unique) - created)
 
 
+async def check_entry(
+    uow: UnitOfWork, tenant_id: str, kind: str, entry_id: str, field: str
+) -> None:
+    """A new link or assignee must be an active entry of the tenant's directory;
+    links made before an entry was deactivated stay as they are."""
+    found = await uow.directory.active_of(tenant_id, kind, [entry_id])
+    if entry_id not in found:
+        raise InvalidField(field, f"no {kind[:-1]} {entry_id!r} in this tenant")
+    if not found[entry_id]:
+        raise InvalidField(field, f"{kind[:-1]} {entry_id!r} is inactive")
+
+
 async def search_directory(
     uow: UnitOfWork, tenant_id: str, kind: str, query: str, limit: int
 ) -> list[DirectoryEntryRead]:
+    """Type-to-search for new links: inactive entries are not offered."""
     async with uow:
         rows = await uow.directory.search(tenant_id, kind, query, limit)
     return [DirectoryEntryRead.model_validate(r, from_attributes=True) for r in rows]

@@ -10,6 +10,7 @@ from desk_tickets.domain.access import Actor
 from desk_tickets.domain.errors import Forbidden, InvalidField
 from desk_tickets.domain.model import Assignee, Ticket
 from desk_tickets.service_layer.assignees import check_assignee
+from desk_tickets.service_layer.tenants import check_entry
 from desk_tickets.service_layer.ticket_history import LINKS
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
@@ -29,13 +30,13 @@ def links(cmd: TicketCreate | TicketUpdate) -> dict[str, str | None]:
 async def check_directory(
     uow: UnitOfWork, actor: Actor, wanted: dict[str, str | None]
 ) -> None:
-    """Each linked person, customer or location must be in the tenant's directory."""
+    """Each newly linked person, customer or location must be an active entry of
+    the tenant's directory."""
     for field, entry_id in wanted.items():
         if entry_id is None or (field == "requester_id" and entry_id == actor.user_id):
             continue
         kind = LINKS.get(field, "users")
-        if not await uow.directory.existing(actor.tenant_id, kind, [entry_id]):
-            raise InvalidField(field, f"no {kind[:-1]} {entry_id!r} in this tenant")
+        await check_entry(uow, actor.tenant_id, kind, entry_id, field)
 
 
 def check_place(location_id: str | None, latitude: float | None, field: str) -> None:
