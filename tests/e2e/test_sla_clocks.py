@@ -247,3 +247,20 @@ def test_attaching_by_hand_needs_its_permission_and_survives_a_topic_change(
     assert manual in {c["definition_id"] for c in clocks if c["manual"]}
     assert first not in {c["definition_id"] for c in clocks}
     assert len(clocks) == 2
+
+
+def test_attaching_by_hand_right_after_creating_the_ticket(olivia: Api) -> None:
+    manual = _definition(olivia)
+    ticket = olivia.post(
+        "/v1/tickets", json={"subject": "Boiler", "description": "Noise"}
+    ).json()
+
+    attached = olivia.post(
+        f"/v1/tickets/{ticket['id']}/sla", json={"definition_id": manual}
+    )
+
+    assert attached.status_code == 201, attached.text
+    [clock] = attached.json()["clocks"]
+    assert (clock["definition_id"], clock["manual"]) == (manual, True)
+    assert clock["phase"] == "running"
+    assert [c["definition_id"] for c in _banner(olivia, ticket["id"])] == [manual]

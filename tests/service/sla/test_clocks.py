@@ -321,6 +321,56 @@ async def test_a_topic_change_replaces_the_automatic_clock_only(
     assert automatic.attached_at == T0 + timedelta(hours=1)
 
 
+def seen(ticket: Ticket, status: TicketStatus, at: datetime) -> dict[str, Any]:
+    """The ticket as the gateway read it, at the ticket's current version."""
+    return {
+        "reference": ticket.reference,
+        "status": status,
+        "version": ticket.version,
+        "updated_at": at.isoformat(),
+    }
+
+
+async def test_attaching_by_hand_needs_no_event_and_the_events_still_apply(
+    engine: AsyncEngine, desk: Caller
+) -> None:
+    manual, automatic = await definition(desk), await definition(desk)
+    ticket = Ticket(desk)
+    created = ticket.created(T0, automatic)
+    pending_at = T0 + timedelta(minutes=1)
+    pending = ticket.status(TicketStatus.OPEN, TicketStatus.PENDING, pending_at)
+    attacher = desk.as_user("carol", permissions=("support:sla:attach",))
+    path = f"/v1/tickets/{ticket.id}/sla"
+
+    unknown = await attacher.post(path, {"definition_id": str(manual)})
+    attached = await attacher.post(
+        path,
+        {
+            "definition_id": str(manual),
+            "ticket": seen(ticket, TicketStatus.PENDING, pending_at),
+        },
+    )
+    await consume(engine, created, pending)
+
+    assert unknown.status_code == 404, unknown.text
+    assert attached.status_code == 201, attached.text
+    assert [c["phase"] for c in attached.json()["clocks"]] == ["paused"]
+    live = await clocks_of(engine, ticket)
+    assert {(c.definition_id, c.manual, c.phase) for c in live} == {
+        (automatic, False, ClockPhase.PAUSED),
+        (manual, True, ClockPhase.PAUSED),
+    }
+    t = tables.ticket_projection
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(t).where(t.c.ticket_id == ticket.id))).one()
+    assert (row.subject, row.priority, row.snapshot_version) == (
+        "Printer on fire",
+        Priority.HIGH,
+        1,
+    )
+    assert (row.topic_version, row.reference) == (1, ticket.reference)
+
+
 async def test_due_points_fire_once_with_what_consumers_need(
     engine: AsyncEngine, desk: Caller
 ) -> None:

@@ -305,6 +305,23 @@ class ClockAttach(_Strict):
     definition_id: uuid.UUID
 
 
+class TicketSeen(_Strict):
+    """The ticket as the gateway read it from the tickets service to check access."""
+
+    reference: str = Field(min_length=1, max_length=32)
+    status: TicketStatus
+    version: int = Field(ge=1)
+    updated_at: AwareDatetime
+    """When the ticket reached ``version``, so ``status`` was in force then."""
+
+
+class ClockAttachCall(ClockAttach):
+    """What the gateway asks of the SLA service: the attach and the ticket it read,
+    which stands in for the ticket events the SLA service may not have yet."""
+
+    ticket: TicketSeen | None = None
+
+
 class ClockRead(BaseModel):
     """One clock as the ticket's SLA banner shows it."""
 

@@ -12,7 +12,12 @@ from typing import Annotated, Any
 import orjson
 from desk_infra.problems import Problem, problem_responses
 from fastapi import APIRouter, Depends, Response
-from helpdesk_contracts.api.sla import ClockAttach, TicketClocks
+from helpdesk_contracts.api.sla import (
+    ClockAttach,
+    ClockAttachCall,
+    TicketClocks,
+    TicketSeen,
+)
 from helpdesk_contracts.api.tickets import TicketRead
 from helpdesk_contracts.permissions import Permission
 
@@ -38,11 +43,15 @@ class TicketDetail(TicketRead):
     sla: TicketClocks | None = None
 
 
-async def _visible(tickets: Upstream, ticket_id: uuid.UUID, who: Principal) -> None:
-    """Raise the tickets service's own answer unless the caller may see the ticket."""
+async def _visible(
+    tickets: Upstream, ticket_id: uuid.UUID, who: Principal
+) -> dict[str, Any]:
+    """The ticket, or the tickets service's own answer raised when it is hidden."""
     answer = await tickets.call("GET", f"/v1/tickets/{ticket_id}", who)
     if answer.status != 200:
         raise Problem(answer.status, answer.json().get("detail", "not visible"))
+    ticket: dict[str, Any] = answer.json()
+    return ticket
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketClocks)
@@ -62,13 +71,23 @@ async def attach_clock(
     tickets: Tickets,
     sla: Sla,
 ) -> Response:
-    """Attach a definition by hand (``support:sla:attach``); topic changes keep it."""
-    await _visible(tickets, ticket_id, who)
+    """Attach a definition by hand (``support:sla:attach``); topic changes keep it.
+
+    The ticket read passes on, so a ticket the SLA service has not heard of yet
+    (its creation event still on the way) can have a clock at once.
+    """
+    ticket = await _visible(tickets, ticket_id, who)
+    call = ClockAttachCall(
+        definition_id=body.definition_id,
+        ticket=TicketSeen.model_validate(
+            {k: ticket[k] for k in TicketSeen.model_fields}
+        ),
+    )
     return await sla.forward(
         "POST",
         f"/v1/tickets/{ticket_id}/sla",
         who,
-        json_body=body.model_dump_json().encode(),
+        json_body=call.model_dump_json().encode(),
     )
 
 

@@ -14,57 +14,17 @@ from typing import Any
 from desk_infra.inbox import first_delivery
 from helpdesk_contracts.envelope import Envelope, EventData
 from helpdesk_contracts.tickets import v1 as tickets_v1
-from helpdesk_contracts.vocabulary import TicketStatus
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk_sla.adapters import tables
 from desk_sla.service_layer import clocks
+from desk_sla.service_layer.ticket_projection import lock_ticket, record_status
 
 CONSUMER = "sla.tickets"
 
 Handler = Callable[[AsyncConnection, Envelope[Any]], Awaitable[bool]]
 """Applies an event; true when the ticket's clocks must be read again."""
-
-
-async def _lock_ticket(
-    conn: AsyncConnection, envelope: Envelope[Any], data: Any
-) -> None:
-    """Create the ticket's projection row if new, and lock it.
-
-    Events of one ticket are then applied one at a time: a status recorded by
-    one transaction cannot be missed by a clock another one attaches.
-    """
-    t = tables.ticket_projection
-    await conn.execute(
-        insert(tables.ticket_projection)
-        .values(
-            ticket_id=data.ticket_id,
-            tenant_id=envelope.tenantid,
-            reference=data.reference,
-        )
-        .on_conflict_do_nothing()
-    )
-    await conn.execute(
-        select(t.c.ticket_id).where(t.c.ticket_id == data.ticket_id).with_for_update()
-    )
-
-
-async def _record_status(
-    conn: AsyncConnection,
-    ticket_id: uuid.UUID,
-    version: int,
-    status: TicketStatus,
-    at: datetime,
-) -> bool:
-    added = await conn.execute(
-        insert(tables.ticket_statuses)
-        .values(ticket_id=ticket_id, version=version, status=status, at=at)
-        .on_conflict_do_nothing()
-        .returning(tables.ticket_statuses.c.version)
-    )
-    return added.first() is not None
 
 
 async def _take_snapshot_fields(
@@ -172,7 +132,7 @@ async def on_created(conn: AsyncConnection, envelope: Envelope[Any]) -> bool:
     ticket = data.ticket
     version = envelope.aggregateversion
     await _take_snapshot_fields(conn, version, ticket)
-    recorded = await _record_status(
+    recorded = await record_status(
         conn, data.ticket_id, version, ticket.status, ticket.created_at
     )
     attached = await _replace_automatic_clock(
@@ -189,7 +149,7 @@ async def on_updated(conn: AsyncConnection, envelope: Envelope[Any]) -> bool:
 
 async def on_status_changed(conn: AsyncConnection, envelope: Envelope[Any]) -> bool:
     data: tickets_v1.TicketStatusChanged = envelope.data
-    return await _record_status(
+    return await record_status(
         conn, data.ticket_id, envelope.aggregateversion, data.to_status, data.changed_at
     )
 
@@ -247,12 +207,13 @@ def consumer(
         async with engine.begin() as conn:
             if not await first_delivery(conn, tables.inbox, CONSUMER, envelope.id):
                 return
-            await _lock_ticket(conn, envelope, envelope.data)
+            data = envelope.data
+            await lock_ticket(conn, data.ticket_id, envelope.tenantid, data.reference)
             if await handler(conn, envelope):
                 await clocks.reread(
                     conn,
                     envelope.tenantid,
-                    envelope.data.ticket_id,
+                    data.ticket_id,
                     correlation_id=envelope.correlationid,
                     causation_id=str(envelope.id),
                 )
