@@ -139,9 +139,9 @@ async def test_every_field_of_the_guide_is_kept(admin: Caller) -> None:
             "no calendar 0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f exists",
         ),
         (
-            {"breach": {"value": 4, "unit": "hour", "colour": "red"}},
+            {"breach": {"value": 4, "unit": "hour", "colour": "reddish"}},
             "breach.colour",
-            "'red' is not a colour #rgb or #rrggbb",
+            "'reddish' is not a colour #rgb or #rrggbb, nor a CSS colour name",
         ),
         (
             {"warning": {"value": 1, "unit": "hour", "colour": "#12345"}},
@@ -204,6 +204,20 @@ async def test_a_bad_definition_is_refused_naming_the_field(
     assert field in errors, errors
     assert reason in errors[field], errors[field]
     assert (await admin.get(PATH)).json() == []
+
+
+async def test_colour_names_are_stored_as_hex(admin: Caller) -> None:
+    body = definition(
+        warning={"value": 3, "unit": "hour", "colour": "Amber"},
+        breach={"value": 4, "unit": "hour", "colour": "crimson"},
+    )
+
+    created = await admin.created(PATH, body)
+
+    assert (created["warning"]["colour"], created["breach"]["colour"]) == (
+        "#ffbf00",
+        "#dc143c",
+    )
 
 
 async def test_mixed_units_compare_as_24_hour_days_without_a_calendar(

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from helpdesk_contracts.api.colours import NAMED_COLOURS
 from helpdesk_contracts.sla.v1 import ClockPhase, NotifyTargets, SlaAction, SlaState
 from helpdesk_contracts.tickets.v1 import Assignee
 from helpdesk_contracts.vocabulary import TicketStatus
@@ -201,8 +202,14 @@ class PreviewAnswer(BaseModel):
 
 
 def _colour(value: str) -> str:
+    """``#rgb`` or ``#rrggbb``, or a name (``NAMED_COLOURS``) as its ``#rrggbb``."""
+    named = NAMED_COLOURS.get(value.lower())
+    if named is not None:
+        return named
     if not _HEX_COLOUR.fullmatch(value):
-        raise ValueError(f"{value!r} is not a colour #rgb or #rrggbb")
+        raise ValueError(
+            f"{value!r} is not a colour #rgb or #rrggbb, nor a CSS colour name"
+        )
     return value.lower()
 
 
