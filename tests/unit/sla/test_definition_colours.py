@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 def test_the_names_are_those_of_css() -> None:
     # Pillow carries the same CSS Color 4 table: an independent copy to check by.
-    pillows = {name: colour.lower() for name, colour in ImageColor.colormap.items()}
+    pillows = {
+        name: str(colour).lower() for name, colour in ImageColor.colormap.items()
+    }
 
     assert pillows == CSS_COLOURS
 
