@@ -1,7 +1,8 @@
 """Walking a message's MIME tree: the text to show, and the files it carries.
 
 Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis``)
-when it is all there is. TNEF (``winmail.dat``) is unpacked with ``tnefparse``,
+when it is all there is, read in the charset its ``<meta>`` declares when the MIME
+header names none. TNEF (``winmail.dat``) is unpacked with ``tnefparse``,
 its body read from plain text, HTML or compressed RTF (``rtf``);
 an attached message stays whole, as an ``.eml`` file. A multipart the parser could
 not split is split at the boundary its body uses, or read as text (``repairs``).
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 
 _TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f/\\]+")
+# <meta charset="x"> and <meta http-equiv="Content-Type" content="...; charset=x">
+_META_CHARSET = re.compile(
+    rb"<meta\s[^>]{0,300}?charset\s*=\s*[\"']?\s*([a-z0-9_.:+-]{1,40})", re.IGNORECASE
+)
+META_SCAN_BYTES = 8192
+"""How far into an HTML part its ``<meta>`` charset is looked for."""
 
 
 @dataclass
@@ -129,8 +136,17 @@ def _charset(part: Message) -> str | None:
 
 
 def _text_of(part: Message, kind: str) -> str:
-    text = decode_text(_payload(part), _charset(part))
+    data, charset = _payload(part), _charset(part)
+    if charset is None and kind == "text/html":
+        charset = _meta_charset(data)
+    text = decode_text(data, charset)
     return _readable(text, html=kind == "text/html")
+
+
+def _meta_charset(html: bytes) -> str | None:
+    """The charset an HTML document declares in ``<meta>`` (either form), if any."""
+    found = _META_CHARSET.search(html, 0, META_SCAN_BYTES)
+    return found[1].decode("ascii") if found else None
 
 
 def _readable(text: str, *, html: bool) -> str:
