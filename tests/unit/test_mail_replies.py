@@ -55,3 +55,26 @@ def test_a_sentence_that_starts_like_a_mobile_signature_is_kept() -> None:
     text = "Hello,\n\nSent from my phone, the printer is still broken."
 
     assert latest_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "Op ma 2 dec. 2024 om 10:00 schreef Support <support@desk.example>:",
+        "Op ma 2 dec. 2024 om 10:00 schreef Support <\nsupport@desk.example>:",
+        "Op 2 december 2024 10:00 heeft Support het volgende geschreven:",
+        "El lun, 2 dic 2024 a las 10:00, Soporte (<soporte@desk.example>) escribió:",
+        "Il giorno lun 2 dic 2024 alle ore 10:00 Supporto <s@desk.example> ha scritto:",
+        "Il giorno lun 2 dic 2024 alle ore 10:00 Supporto <\ns@desk.it> ha scritto:",
+    ],
+)
+def test_dutch_spanish_and_italian_history_lines_end_the_reply(history: str) -> None:
+    text = f"Still broken.\n\n{history}\n> Is it solved?\n> Regards"
+
+    assert latest_reply(text) == "Still broken."
+
+
+def test_dutch_prose_that_mentions_writing_is_kept() -> None:
+    text = "Op zich is dat goed, schreef ik al:\nmaar nu niet meer."
+
+    assert latest_reply(text) == text

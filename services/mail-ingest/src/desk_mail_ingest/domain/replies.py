@@ -7,9 +7,11 @@ languages. Around it:
 - An RFC 3676 ``-- `` line ends the new text. A bare ``--`` line (its trailing
   space lost on the way) does only when a short signature follows it, since
   writers also use it as a divider within their text.
-- Gmail's Spanish, Portuguese and Italian history lines (``El ... escribió:``,
-  ``Em ... escreveu:``, ``Il ... ha scritto:``) end it too, even wrapped over two
-  lines.
+- Gmail's Spanish, Portuguese, Italian and Dutch history lines (``El ...
+  escribió:``, ``Em ... escreveu:``, ``Il ... ha scritto:``, ``Op <date> schreef
+  ...:``) and Outlook's Dutch one (``Op <date> heeft ... het volgende
+  geschreven:``) end it too, even wrapped over two lines. A Dutch line needs a
+  digit (its date) before the verb: ``Op zich ... schreef ik:`` is prose.
 - A one-line mobile signature at its end (``Sent from my iPhone``, ``Get Outlook
   for iOS`` and their translations) is dropped.
 
@@ -31,7 +33,9 @@ SIGNATURE_LINES = 6
 _HISTORY = re.compile(
     r"^\s*(?:El\s.{1,200}\sescribió"
     r"|(?:Em|No\s+dia)\s.{1,200}\sescreveu"
-    r"|Il\s.{1,200}\sha\s+scritto)\s*:\s*$",
+    r"|Il\s.{1,200}\sha\s+scritto"
+    r"|Op\s[^\d:]{0,40}\d.{0,160}\s(?:schreef\s.{1,200}"
+    r"|heeft\s.{1,200}\shet\s+volgende\s+geschreven))\s*:\s*$",
     re.IGNORECASE,
 )
 _DEVICE = r"[\w-]+(?:\s+[\w-]+){0,4}"  # "iPhone", "Samsung Galaxy smartphone"
