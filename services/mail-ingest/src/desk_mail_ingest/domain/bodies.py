@@ -4,8 +4,10 @@ Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis
 when it is all there is, read in the charset its ``<meta>`` declares when the MIME
 header names none. TNEF (``winmail.dat``) is unpacked with ``tnefparse``,
 its body read from plain text, HTML or compressed RTF (``rtf``);
-an attached message stays whole, as an ``.eml`` file. A multipart the parser could
-not split is split at the boundary its body uses, or read as text (``repairs``).
+an attached message stays whole, as an ``.eml`` file. A message with no body text
+takes the text of a named inline text part, else of an attached message. A
+multipart the parser could not split is split at the boundary its body uses, or
+read as text (``repairs``).
 """
 
 import contextlib
@@ -26,6 +28,7 @@ from desk_mail_ingest.domain.rtf import decompressed, rtf_to_text
 log = logging.getLogger(__name__)
 
 _TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
+_TEXT_TYPES = ("text/plain", "text/html")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f/\\]+")
 # <meta charset="x"> and <meta http-equiv="Content-Type" content="...; charset=x">
 _META_CHARSET = re.compile(
@@ -39,6 +42,8 @@ META_SCAN_BYTES = 8192
 class Found:
     texts: list[str] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
+    spare: list[Message] = field(default_factory=list)
+    """Named inline text parts and attached messages: the text when none else is."""
 
     @property
     def text(self) -> str:
@@ -48,13 +53,30 @@ class Found:
 def collect(message: Message) -> Found:
     found = Found()
     _walk(message, found)
+    if not found.text:
+        _take_spare_text(found)
     return found
+
+
+def _take_spare_text(found: Found) -> None:
+    """The text of a named inline part, else of an attached message, as the body."""
+    messages = [p for p in found.spare if p.get_content_maintype() == "message"]
+    for part in [p for p in found.spare if p not in messages] + messages:
+        if part.get_content_maintype() == "message":
+            inner = part.get_payload()
+            text = collect(inner[0]).text if isinstance(inner, list) and inner else ""
+        else:
+            text = _text_of(part, part.get_content_type())
+        if text.strip():
+            found.texts.append(text)
+            return
 
 
 def _walk(part: Message, found: Found) -> None:
     kind = part.get_content_type()
     if kind in ("message/rfc822", "message/global"):
         found.parts.append(_embedded_message(part))
+        found.spare.append(part)
         return
     if part.is_multipart():
         if kind == "multipart/alternative":
@@ -73,6 +95,8 @@ def _walk(part: Message, found: Found) -> None:
     if _is_body_text(part, kind, filename):
         found.texts.append(_text_of(part, kind))
         return
+    if kind in _TEXT_TYPES and part.get_content_disposition() != "attachment":
+        found.spare.append(part)
     found.parts.append(_file(part, kind, filename, len(found.parts)))
 
 
@@ -108,10 +132,11 @@ def _walk_alternative(part: Message, found: Found) -> None:
         found.texts.append(min(with_text, key=lambda pair: pair[0])[1].text)
     for _, option in options:
         found.parts.extend(option.parts)
+        found.spare.extend(option.spare)
 
 
 def _is_body_text(part: Message, kind: str, filename: str | None) -> bool:
-    if kind not in ("text/plain", "text/html"):
+    if kind not in _TEXT_TYPES:
         return False
     return part.get_content_disposition() != "attachment" and filename is None
 
