@@ -12,9 +12,9 @@ def calendar(**fields: Any) -> dict[str, Any]:
     return {"name": "Berlin office", **OFFICE, **fields}
 
 
-async def test_a_calendar_is_stored_as_written(admin: Caller) -> None:
+async def test_a_calendar_is_stored_as_written_times_as_hh_mm(admin: Caller) -> None:
     body = calendar(
-        hours={"mon": [["13:00", "18:00"], ["08:00", "12:00"]], "sat": []},
+        hours={"mon": [["13:00:00", "18:00"], ["8:00", "12:00"]], "sat": []},
         holidays=["2016-11-01", "--12-25"],
         overrides={"2016-12-24": [["08:00", "12:00"]], "2016-12-31": []},
         regional_holidays={"country": "DE", "subdivision": "BY"},
@@ -61,6 +61,11 @@ async def test_a_calendar_is_stored_as_written(admin: Caller) -> None:
             "'25:00' is not a time of day",
         ),
         ({"hours": {"mon": [["8", "12:00"]]}}, "hours.mon.0.0", "is not a time"),
+        (
+            {"hours": {"mon": [["08:00:30", "12:00"]]}},
+            "hours.mon.0.0",
+            "'08:00:30' has seconds: opening hours are whole minutes",
+        ),
         ({"hours": {"monday": [["08:00", "12:00"]]}}, "hours.monday", "Input should"),
         ({"hours": {"sat": []}}, "hours", "no weekday has opening hours"),
         ({"holidays": ["2016-02-30"]}, "holidays.0", "neither a date"),

@@ -57,6 +57,14 @@ def test_intervals_are_kept_in_order_and_weekdays_in_week_order() -> None:
     assert serialised["hours"]["tue"] == [["08:00", "12:00"], ["13:00", "18:00"]]
 
 
+def test_times_without_a_leading_zero_or_with_seconds_are_written_hh_mm() -> None:
+    document = changed(hours={"mon": [["8:00", "12:00:00"], ["13:00:00", "24:00:00"]]})
+
+    serialised = calendar_to_document(calendar_from_document(document))
+
+    assert serialised["hours"] == {"mon": [["08:00", "12:00"], ["13:00", "24:00"]]}
+
+
 def test_optional_parts_may_be_left_out() -> None:
     document = {"timezone": "UTC", "hours": {"sun": [["10:00", "11:00"]]}}
 
@@ -96,10 +104,25 @@ REFUSED = {
         ("hours", "mon", 0, 1),
         "'25:00' is not a time of day",
     ),
-    "single-digit-hour": (
-        changed(hours={"mon": [["8:00", "12:00"]]}),
+    "seconds-past-the-minute": (
+        changed(hours={"mon": [["08:00:30", "12:00"]]}),
         ("hours", "mon", 0, 0),
-        "'8:00' is not a time of day",
+        "'08:00:30' has seconds: opening hours are whole minutes",
+    ),
+    "past-the-end-of-the-day": (
+        changed(hours={"mon": [["08:00", "24:01"]]}),
+        ("hours", "mon", 0, 1),
+        "'24:01' is not a time of day",
+    ),
+    "minute-60": (
+        changed(hours={"mon": [["8:60", "12:00"]]}),
+        ("hours", "mon", 0, 0),
+        "'8:60' is not a time of day",
+    ),
+    "single-digit-minute": (
+        changed(hours={"mon": [["08:0", "12:00"]]}),
+        ("hours", "mon", 0, 0),
+        "'08:0' is not a time of day",
     ),
     "end-before-start": (
         changed(hours={"mon": [["18:00", "08:00"]]}),

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, PlainSerializer, PlainValidator
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_CLOCK_TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
+_CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEARLY_DAY = re.compile(r"--(\d{2})-(\d{2})")
 _LEAP_YEAR = 2000
@@ -30,10 +30,26 @@ class MonthDay(NamedTuple):
 
 
 def parse_clock_time(value: object) -> int:
-    """Minutes after local midnight of a wall-clock ``HH:MM`` (``24:00`` ends a day)."""
-    if not isinstance(value, str) or not _CLOCK_TIME.fullmatch(value):
-        raise ValueError(f"{value!r} is not a time of day HH:MM from 00:00 to 24:00")
-    return int(value[:2]) * 60 + int(value[3:])
+    """Minutes after local midnight of a wall-clock ``HH:MM`` (``24:00`` ends a day).
+
+    ``8:00`` and ``08:00:00`` are read too, as people and other tools write
+    them; seconds other than ``00`` are refused, opening hours being whole
+    minutes.
+    """
+    found = _CLOCK_TIME.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise _not_a_time(value)
+    hours, minutes, seconds = found.groups()
+    total = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or total > 24 * 60:
+        raise _not_a_time(value)
+    if seconds not in (None, "00"):
+        raise ValueError(f"{value!r} has seconds: opening hours are whole minutes")
+    return total
+
+
+def _not_a_time(value: object) -> ValueError:
+    return ValueError(f"{value!r} is not a time of day HH:MM from 00:00 to 24:00")
 
 
 def format_clock_time(minutes: int) -> str:
