@@ -134,3 +134,28 @@ def test_requesters_see_their_own_tickets_and_no_teams(
 
     assert _subjects(rita, q="door") == ["Rita's door"]
     assert rita.get("/v1/teams").status_code == 403
+
+
+def test_delete_all_alone_reads_a_ticket_and_its_history_once_deleted(
+    desk: Desk, tenant: str, staff: dict[str, Api]
+) -> None:
+    cleaner = Api(desk.gateway, desk.token(tenant, "carl", DELETE))
+    ticket = (
+        staff["olivia"]
+        .post("/v1/tickets", json={"subject": "Duplicate", "description": "Twice"})
+        .json()
+    )
+    path = f"/v1/tickets/{ticket['id']}"
+
+    read = cleaner.get(path)
+    listed = cleaner.get("/v1/tickets")
+    deleted = cleaner.delete(path)
+    history = cleaner.get(f"{path}/audit")
+
+    assert read.status_code == 200, read.text
+    assert ticket["id"] in [t["id"] for t in listed.json()["items"]]
+    assert deleted.status_code == 204, deleted.text
+    assert history.status_code == 200, history.text
+    assert [e["action"] for e in history.json()["items"]][-1] == "deleted"
+    assert cleaner.get(path).status_code == 404
+    assert cleaner.post(f"{path}/tags", json={"tag": "x"}).status_code == 403

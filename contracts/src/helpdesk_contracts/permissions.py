@@ -33,4 +33,8 @@ REQUEST_UPDATE = frozenset(
 )
 """Any of these lets an operator view and work tickets."""
 
+REQUEST_VIEW = REQUEST_UPDATE | {Permission.REQUEST_DELETE_ALL}
+"""Any of these lets an operator view every ticket of the tenant: those who may
+delete tickets see what they delete, and its history."""
+
 SUPPORT_MODULE = "support"

@@ -7,7 +7,12 @@ from typing import Annotated
 from desk_infra.logs import bind_log_context
 from desk_infra.problems import Problem
 from fastapi import Depends, Request
-from helpdesk_contracts.permissions import REQUEST_UPDATE, SUPPORT_MODULE, Permission
+from helpdesk_contracts.permissions import (
+    REQUEST_UPDATE,
+    REQUEST_VIEW,
+    SUPPORT_MODULE,
+    Permission,
+)
 
 from desk_gateway.auth import Principal, principal
 from desk_gateway.upstream import Upstream
@@ -90,6 +95,18 @@ async def ticket_worker(who: SupportUser) -> Principal:
     )
 
 
+async def ticket_reader(who: SupportUser) -> Principal:
+    """Reading tickets, as the tickets service allows it: requesters their own,
+    operators with an update scope or ``support:request:delete:all`` any."""
+    if who.is_requester or REQUEST_VIEW & who.permissions:
+        return who
+    raise _forbidden(
+        "reading tickets needs support:request:update:own, :assigned or :all, "
+        "or support:request:delete:all",
+        Permission.REQUEST_UPDATE_OWN,
+    )
+
+
 async def operator(who: SupportUser) -> Principal:
     if who.is_requester:
         raise Problem(403, "this is for operators only", type_="forbidden")
@@ -97,4 +114,5 @@ async def operator(who: SupportUser) -> Principal:
 
 
 TicketWorker = Annotated[Principal, Depends(ticket_worker)]
+TicketReader = Annotated[Principal, Depends(ticket_reader)]
 Operator = Annotated[Principal, Depends(operator)]

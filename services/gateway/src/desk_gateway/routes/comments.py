@@ -14,7 +14,7 @@ from helpdesk_contracts.api.common import Page
 from helpdesk_contracts.permissions import Permission
 
 from desk_gateway.auth import Principal
-from desk_gateway.guards import TicketWorker, requires
+from desk_gateway.guards import TicketReader, TicketWorker, requires
 from desk_gateway.routes.deps import IfMatch, Tickets
 
 router = APIRouter(
@@ -40,7 +40,7 @@ FILE_ANSWERS: dict[int | str, dict[str, Any]] = {
 async def list_comments(
     ticket_id: uuid.UUID,
     request: Request,
-    who: TicketWorker,
+    who: TicketReader,
     tickets: Tickets,
     order: Literal["oldest", "newest"] = "oldest",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -120,7 +120,7 @@ def _upload(request: Request, if_match: dict[str, str]) -> dict[str, str]:
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)
 async def get_comment(
-    ticket_id: uuid.UUID, comment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+    ticket_id: uuid.UUID, comment_id: uuid.UUID, who: TicketReader, tickets: Tickets
 ) -> Response:
     return await tickets.forward(
         "GET", f"/v1/tickets/{ticket_id}/comments/{comment_id}", who
@@ -148,7 +148,7 @@ async def delete_comment(
 
 @router.get("/attachments", response_model=Page[AttachmentRead], summary="List files")
 async def list_attachments(
-    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+    ticket_id: uuid.UUID, who: TicketReader, tickets: Tickets
 ) -> Response:
     """The ticket's files and its comments' (internal notes' only for staff)."""
     return await tickets.forward("GET", f"/v1/tickets/{ticket_id}/attachments", who)
@@ -199,7 +199,7 @@ async def upload_attachments(
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentRead)
 async def get_attachment(
-    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketReader, tickets: Tickets
 ) -> Response:
     return await tickets.forward(
         "GET", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}", who
@@ -213,7 +213,7 @@ async def get_attachment(
     summary="Download a file",
 )
 async def download_attachment(
-    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketReader, tickets: Tickets
 ) -> Response:
     return await tickets.stream(
         "GET", f"/v1/tickets/{ticket_id}/attachments/{attachment_id}/content", who
@@ -227,7 +227,7 @@ async def download_attachment(
     summary="Download an image's thumbnail",
 )
 async def download_thumbnail(
-    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketWorker, tickets: Tickets
+    ticket_id: uuid.UUID, attachment_id: uuid.UUID, who: TicketReader, tickets: Tickets
 ) -> Response:
     """A WebP at most 256 pixels on a side; 404 if none could be made."""
     return await tickets.stream(

@@ -17,7 +17,7 @@ from helpdesk_contracts.api.tickets import (
 from helpdesk_contracts.permissions import Permission
 
 from desk_gateway.auth import Principal
-from desk_gateway.guards import TicketWorker, requires
+from desk_gateway.guards import TicketReader, TicketWorker, requires
 from desk_gateway.routes.deps import IfMatch, Sla, Tickets
 from desk_gateway.routes.ticket_sla import TicketDetail, ticket_with_banner
 
@@ -49,7 +49,7 @@ async def open_ticket(
 @router.get("", response_model=TicketPage, responses=PROBLEMS, summary="List tickets")
 async def list_tickets(
     request: Request,
-    who: TicketWorker,
+    who: TicketReader,
     tickets: Tickets,
     query: Annotated[TicketListQuery, Query()],
 ) -> Response:
@@ -69,7 +69,7 @@ async def list_tickets(
 )
 async def get_ticket_by_reference(
     reference: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z]+-\d{4}-\d+$")],
-    who: TicketWorker,
+    who: TicketReader,
     tickets: Tickets,
 ) -> Response:
     return await tickets.forward("GET", f"/v1/tickets/by-reference/{reference}", who)
@@ -77,7 +77,7 @@ async def get_ticket_by_reference(
 
 @router.get("/{ticket_id}", response_model=TicketDetail, responses=PROBLEMS)
 async def get_ticket(
-    ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets, sla: Sla
+    ticket_id: uuid.UUID, who: TicketReader, tickets: Tickets, sla: Sla
 ) -> Response:
     """The ticket, with an ``ETag`` to send back as ``If-Match`` when changing it,
     and for operators its SLA banner (``sla``)."""
@@ -117,7 +117,7 @@ async def delete_ticket(
 async def ticket_audit(
     ticket_id: uuid.UUID,
     request: Request,
-    who: TicketWorker,
+    who: TicketReader,
     tickets: Tickets,
     order: Literal["oldest", "newest"] = "oldest",
     cursor: Annotated[int | None, Query(ge=0)] = None,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from helpdesk_contracts.permissions import REQUEST_UPDATE, Permission
+from helpdesk_contracts.permissions import REQUEST_UPDATE, REQUEST_VIEW, Permission
 from helpdesk_contracts.vocabulary import ActorKind, AssigneeKind
 
 from desk_tickets.domain.errors import Forbidden
@@ -42,12 +42,9 @@ def assigned_to(actor: Actor, ticket: Ticket) -> bool:
     return False
 
 
-VIEW_ALL = REQUEST_UPDATE | {Permission.REQUEST_DELETE_ALL}
-
-
 def can_view_any(actor: Actor) -> bool:
     """Operators who may work (or delete) tickets see all the tenant's tickets."""
-    return not actor.is_requester and bool(VIEW_ALL & actor.permissions)
+    return not actor.is_requester and bool(REQUEST_VIEW & actor.permissions)
 
 
 def can_view(actor: Actor, ticket: Ticket) -> bool:
