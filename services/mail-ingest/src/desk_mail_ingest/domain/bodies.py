@@ -63,8 +63,9 @@ def _take_spare_text(found: Found) -> None:
     messages = [p for p in found.spare if p.get_content_maintype() == "message"]
     for part in [p for p in found.spare if p not in messages] + messages:
         if part.get_content_maintype() == "message":
-            inner = part.get_payload()
-            text = collect(inner[0]).text if isinstance(inner, list) and inner else ""
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            text = collect(inner).text if isinstance(inner, Message) else ""
         else:
             text = _text_of(part, part.get_content_type())
         if text.strip():
