@@ -59,3 +59,36 @@ def test_an_encoded_word_labelled_ascii_with_8bit_bytes_is_not_replaced() -> Non
     raw = mail("From: j@x.de", "Subject: =?us-ascii?q?Caf=E9?= closed")
 
     assert parse(raw).subject == "Café closed"
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "=?utf-8?B?w6k!!x?=",  # characters outside base64
+        "=?utf-8?B?w6kx5?=",  # a length base64 cannot have
+        "=?utf-8?B?w6?=",  # half a UTF-8 character
+        "=?utf-8?Q?caf=C3=?=",  # an escape without its two hex digits
+    ],
+)
+def test_a_broken_encoded_word_is_kept_as_written(word: str) -> None:
+    raw = mail(f"From: {word} <j@x.de>", f"Subject: Re: {word} printer")
+
+    parsed = parse(raw)
+
+    assert parsed.subject == f"Re: {word} printer"
+    assert (parsed.from_name, parsed.from_address) == (word, "j@x.de")
+
+
+def test_sound_words_beside_a_broken_one_are_still_decoded() -> None:
+    raw = mail(
+        "From: j@x.de",
+        "Subject: =?utf-8?q?Gr=C3=BC?= =?utf-8?q?=C3=9Fe?= =?utf-8?B?w6k!?= Köln",
+    )
+
+    assert parse(raw).subject == "Grüße =?utf-8?B?w6k!?= Köln"
+
+
+def test_a_character_split_over_two_words_is_joined() -> None:
+    raw = mail("From: j@x.de", "Subject: Caf=?utf-8?B?ww==?= =?utf-8?Q?=A9?= open")
+
+    assert parse(raw).subject == "Café open"

@@ -10,17 +10,15 @@ multipart the parser could not split is split at the boundary its body uses, or
 read as text (``repairs``).
 """
 
-import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
 from email.message import Message
 
 from inscriptis import get_text
 from tnefparse import TNEF
 
-from desk_mail_ingest.domain import repairs
+from desk_mail_ingest.domain import encoded_words, repairs
 from desk_mail_ingest.domain.charsets import decode_text
 from desk_mail_ingest.domain.model import Part
 from desk_mail_ingest.domain.rtf import decompressed, rtf_to_text
@@ -202,8 +200,7 @@ def _filename(part: Message) -> str | None:
         return None
     name = str(name)
     if "=?" in name:  # RFC 2047 words in a filename: against the rules, yet common
-        with contextlib.suppress(ValueError, LookupError, UnicodeError):
-            name = str(make_header(decode_header(name)))
+        name = encoded_words.decoded(name)
     cleaned = _UNSAFE_FILENAME.sub("_", name).strip(" .")
     return cleaned[:200] or "attachment"
 

@@ -4,7 +4,8 @@ The MIME tree is parsed with ``compat32``, ten times faster than ``policy.defaul
 on real mail, except that raw 8-bit header bytes (SMTPUTF8 mail, or a client that
 skips RFC 2047) are read as UTF-8, else as Windows-1252, instead of as unknown
 bytes. Address headers are then modelled with ``policy.default``'s header classes;
-other headers have their encoded words decoded with the charset rules of bodies.
+other headers have their encoded words decoded with the charset rules of bodies
+(a broken word is kept as written, see :mod:`encoded_words`).
 Bodies are decoded with their declared charset (see :mod:`charsets`). Nothing here
 raises on malformed input except :class:`Unparseable`, for bytes that are not mail
 at all.
@@ -16,14 +17,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
-from email.errors import HeaderParseError
-from email.header import Header, decode_header
+from email.header import Header
 from email.message import Message
 from email.policy import Compat32
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
-from desk_mail_ingest.domain import bodies, charsets, repairs
+from desk_mail_ingest.domain import bodies, charsets, encoded_words, repairs
 from desk_mail_ingest.domain.errors import Unparseable
 from desk_mail_ingest.domain.model import Part
 
@@ -202,13 +202,10 @@ class _Headers:
         if value is None:
             return ""
         text = "".join(str(value).splitlines())
-        if name in _ADDRESS_HEADERS:
+        if name in _ADDRESS_HEADERS and not encoded_words.has_broken(text):
             return _modelled(name, text)
-        try:
-            return _decoded_words(text)
-        # A broken encoded word (bad base64): policy.default keeps it as it is.
-        except HeaderParseError:
-            return _modelled(name, text)
+        # policy.default would decode a broken word into garbage: keep it as sent.
+        return encoded_words.decoded(text)
 
     def sender(self) -> tuple[str, str]:
         """The From name and address; Sender or Reply-To when From has none."""
@@ -237,22 +234,4 @@ def _modelled(name: str, text: str) -> str:
         return charsets.unescaped(str(policy.default.header_factory(name, text)))
     # policy.default raises assorted errors on headers it cannot model.
     except (ValueError, IndexError, TypeError, AttributeError, LookupError):
-        try:
-            return _decoded_words(text)
-        except HeaderParseError:
-            return text
-
-
-def _decoded_words(text: str) -> str:
-    """``text`` with its RFC 2047 words decoded by the desk's charset rules."""
-    return "".join(
-        _decoded_chunk(data, charset) for data, charset in decode_header(text)
-    )
-
-
-def _decoded_chunk(data: bytes | str, charset: str | None) -> str:
-    if isinstance(data, str):
-        return data
-    if charset is None:  # the text between words, as decode_header encodes it
-        return data.decode("raw-unicode-escape")
-    return charsets.decode_text(data, charset)
+        return encoded_words.decoded(text)
