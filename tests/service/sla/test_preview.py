@@ -274,7 +274,15 @@ async def test_a_stored_calendar_is_used_by_its_id(admin: Caller) -> None:
         ),
         (
             {"calendar_id": "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f"},
-            "",
+            "calendar_id",
+            "give calendar or calendar_id, not both",
+        ),
+        (
+            {
+                "calendar": "0b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f",
+                "calendar_id": "1b8f6f3e-6c1a-4f4e-9a59-1d2a3c4b5e6f",
+            },
+            "calendar_id",
             "give calendar or calendar_id, not both",
         ),
         (

@@ -8,7 +8,7 @@ order and not overlapping, real dates), naming the offending field either way.
 import re
 import uuid
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 
 from pydantic import (
     AwareDatetime,
@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -135,6 +136,13 @@ class CalendarRead(CalendarWrite):
 # --- preview ----------------------------------------------------------------------
 
 
+class _TwoCalendars(NamedTuple):
+    """Two different ids, one as ``calendar`` and one as ``calendar_id``."""
+
+    calendar_id: object
+    calendar: str
+
+
 class PreviewRequest(_Strict):
     """Due instants of ``durations`` from ``start``, counted in a calendar."""
 
@@ -172,15 +180,19 @@ class PreviewRequest(_Strict):
         if isinstance(data, dict) and isinstance(data.get("calendar"), str):
             data = dict(data)
             named = data.pop("calendar")
-            if data.setdefault("calendar_id", named) != named:
-                raise ValueError("give calendar or calendar_id, not both")
+            given = data.setdefault("calendar_id", named)
+            if given != named:
+                data["calendar_id"] = _TwoCalendars(given, named)
         return data
 
-    @model_validator(mode="after")
-    def _one_calendar(self) -> Self:
-        if self.calendar is not None and self.calendar_id is not None:
+    @field_validator("calendar_id", mode="before")
+    @classmethod
+    def _one_calendar(cls, calendar_id: Any, info: ValidationInfo) -> Any:
+        """Refuse a second calendar at ``calendar_id``, the field that adds it."""
+        inline = info.data.get("calendar") is not None
+        if isinstance(calendar_id, _TwoCalendars) or (calendar_id and inline):
             raise ValueError("give calendar or calendar_id, not both")
-        return self
+        return calendar_id
 
 
 class CountedInterval(BaseModel):
