@@ -1,5 +1,7 @@
 """Bodies in the shapes clients and servers leave them."""
 
+import base64
+
 import pytest
 from desk_mail_ingest.domain.parsing import parse
 
@@ -66,3 +68,37 @@ def test_an_attached_message_does_not_replace_the_messages_own_text() -> None:
     mail_ = parse(mail('Content-Type: multipart/mixed; boundary="b"', body))
 
     assert mail_.text == "See below."
+
+
+TEXT = "The printer on floor 2 is jammed again, and the spare one is gone."
+
+
+def base64_mail(encoded: str) -> bytes:
+    headers = "Content-Type: text/plain; charset=utf-8\r\n"
+    return mail(headers + "Content-Transfer-Encoding: base64", encoded.encode())
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "\r\n-- \r\nJoin our list!\r\n",  # a footer a list server appended
+        "\r\n--boundary\r\n",  # the next part, its boundary line lost
+        "\x00\x00 garbage",
+    ],
+)
+def test_a_base64_body_with_bad_characters_gives_its_valid_start(tail: str) -> None:
+    encoded = base64.encodebytes(TEXT.encode()).decode()
+
+    assert parse(base64_mail(encoded + tail)).text == TEXT
+
+
+def test_a_base64_body_cut_short_gives_the_bytes_it_holds() -> None:
+    encoded = base64.b64encode(TEXT.encode()).decode()[:41]  # 10 groups and 1
+
+    assert parse(base64_mail(encoded)).text == TEXT[:30]
+
+
+def test_an_unpadded_base64_body_is_decoded_whole() -> None:
+    encoded = base64.b64encode(TEXT.encode()).decode().rstrip("=")
+
+    assert parse(base64_mail(encoded)).text == TEXT

@@ -141,6 +141,10 @@ def _is_body_text(part: Message, kind: str, filename: str | None) -> bool:
 
 
 def _payload(part: Message) -> bytes:
+    if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        encoded = part.get_payload()
+        if isinstance(encoded, str):
+            return repairs.decoded_base64(encoded)
     try:
         data = part.get_payload(decode=True)
     # A broken transfer encoding: keep the undecoded text rather than nothing.

@@ -6,8 +6,14 @@
 - A multipart without a boundary parameter, or with one its body never uses, is
   not split at all. When its body opens with a boundary line followed by a part
   header, it is split at that boundary; otherwise it is read as text.
+- A base64 body with characters outside the alphabet (a footer a list server
+  appended, the next part's boundary after a lost line) or cut short is
+  undecodable for the standard library, which keeps its base64 text, or decodes
+  the junk too. The valid start of it is decoded instead.
 """
 
+import base64
+import binascii
 import email
 import re
 from email.message import Message
@@ -20,6 +26,7 @@ _BOUNDARY_LINE = re.compile(
     rb"[ \t]*\r?\n(?=content-[a-z-]+:)",
     re.IGNORECASE | re.MULTILINE,
 )
+_BASE64_START = re.compile(r"[A-Za-z0-9+/\s]*")
 _HTML_START = re.compile(r"\s*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 
 
@@ -64,3 +71,17 @@ def split_at_guessed_boundary(part: Message, data: bytes) -> Message | None:
 def looks_like_html(text: str) -> bool:
     """Whether unlabelled text is an HTML document."""
     return _HTML_START.match(text) is not None
+
+
+def decoded_base64(text: str) -> bytes:
+    """A base64 body's bytes: all of them when it is sound, else its valid start
+    (up to the first character outside the alphabet, whole bytes only)."""
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    start = _BASE64_START.match(text)
+    digits = "".join(start[0].split()) if start else ""
+    if len(digits) % 4 == 1:  # a lone last digit holds no whole byte
+        digits = digits[:-1]
+    return base64.b64decode(digits + "=" * (-len(digits) % 4))
