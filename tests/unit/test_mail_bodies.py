@@ -102,3 +102,36 @@ def test_an_unpadded_base64_body_is_decoded_whole() -> None:
     encoded = base64.b64encode(TEXT.encode()).decode().rstrip("=")
 
     assert parse(base64_mail(encoded)).text == TEXT
+
+
+def flowed_mail(text: str, params: str = "") -> bytes:
+    content_type = f"Content-Type: text/plain; charset=utf-8; format=flowed{params}"
+    return mail(content_type, text.encode())
+
+
+def test_flowed_lines_join_into_their_paragraph() -> None:
+    text = "The printer on floor 2 \r\nis jammed \r\nagain.\r\n\r\nJane\r\n"
+
+    assert parse(flowed_mail(text)).text == (
+        "The printer on floor 2 is jammed again.\n\nJane"
+    )
+
+
+def test_delsp_yes_drops_the_space_a_client_added_to_wrap() -> None:
+    text = "Ein Donaudampfschiff \r\nfahrts \r\ngesellschaft.\r\n"
+
+    assert parse(flowed_mail(text, "; delsp=yes")).text == (
+        "Ein Donaudampfschifffahrtsgesellschaft."
+    )
+
+
+def test_quotes_flow_within_their_depth_and_stuffing_is_removed() -> None:
+    text = (
+        "Still jammed. \r\n From my side.\r\n"
+        "> Did you reset \r\n> it?\r\n>> Hello \r\n> Regards\r\n-- \r\nJane\r\n"
+    )
+
+    assert parse(flowed_mail(text)).text == (
+        "Still jammed. From my side.\n"
+        "> Did you reset it?\n>> Hello\n> Regards\n-- \nJane"
+    )

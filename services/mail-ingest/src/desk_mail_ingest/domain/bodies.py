@@ -2,8 +2,9 @@
 
 Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis``)
 when it is all there is, read in the charset its ``<meta>`` declares when the MIME
-header names none. TNEF (``winmail.dat``) is unpacked with ``tnefparse``,
-its body read from plain text, HTML or compressed RTF (``rtf``);
+header names none. ``format=flowed`` text is unwrapped (``flowed``). TNEF
+(``winmail.dat``) is unpacked with ``tnefparse``, its body read from plain text,
+HTML or compressed RTF (``rtf``);
 an attached message stays whole, as an ``.eml`` file. A message with no body text
 takes the text of a named inline text part, else of an attached message. A
 multipart the parser could not split is split at the boundary its body uses, or
@@ -20,6 +21,7 @@ from tnefparse import TNEF
 
 from desk_mail_ingest.domain import encoded_words, repairs
 from desk_mail_ingest.domain.charsets import decode_text
+from desk_mail_ingest.domain.flowed import unflowed
 from desk_mail_ingest.domain.model import Part
 from desk_mail_ingest.domain.rtf import decompressed, rtf_to_text
 
@@ -168,7 +170,15 @@ def _text_of(part: Message, kind: str) -> str:
     if charset is None and kind == "text/html":
         charset = _meta_charset(data)
     text = decode_text(data, charset)
+    if kind == "text/plain" and _param(part, "format") == "flowed":
+        text = unflowed(text, delsp=_param(part, "delsp") == "yes")
     return _readable(text, html=kind == "text/html")
+
+
+def _param(part: Message, name: str) -> str:
+    """A ``Content-Type`` parameter's value, lower-cased; empty when absent."""
+    value = part.get_param(name)
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def _meta_charset(html: bytes) -> str | None:
