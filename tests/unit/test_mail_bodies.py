@@ -1,9 +1,12 @@
 """Bodies in the shapes clients and servers leave them."""
 
 import base64
+import struct
 
 import pytest
 from desk_mail_ingest.domain.parsing import parse
+
+from tests.fixtures.mail.make_corpus import tnef_object
 
 
 def mail(headers: str, body: bytes) -> bytes:
@@ -135,3 +138,27 @@ def test_quotes_flow_within_their_depth_and_stuffing_is_removed() -> None:
         "Still jammed. From my side.\n"
         "> Did you reset it?\n>> Hello\n> Regards\n-- \nJane"
     )
+
+
+def test_files_unpacked_from_winmail_dat_are_typed_by_their_names() -> None:
+    files = b"".join(
+        tnef_object(2, 0x9002, 0x0006, b"\x00" * 14)
+        + tnef_object(2, 0x8010, 0x0001, name + b"\x00")
+        + tnef_object(2, 0x800F, 0x0006, b"data")
+        for name in (b"plan.pdf", b"photo.JPG", b"notes.desk-unknown")
+    )
+    winmail = struct.pack("<IH", 0x223E9F78, 1) + files
+    body = (
+        b'--b\r\nContent-Type: application/ms-tnef; name="winmail.dat"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(winmail)
+        + b"--b--\r\n"
+    )
+
+    parts = parse(mail('Content-Type: multipart/mixed; boundary="b"', body)).parts
+
+    assert [(p.filename, p.content_type) for p in parts] == [
+        ("plan.pdf", "application/pdf"),
+        ("photo.JPG", "image/jpeg"),
+        ("notes.desk-unknown", "application/octet-stream"),
+    ]

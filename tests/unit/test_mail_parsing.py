@@ -102,8 +102,8 @@ def test_tnef_is_unpacked_into_its_body_and_files() -> None:
     mail = parse(corpus("tnef.eml"))
 
     assert "Body carried inside winmail.dat" in mail.text
-    assert [(p.filename, p.data) for p in mail.parts] == [
-        ("report.txt", b"quarterly figures\n")
+    assert [(p.filename, p.content_type, p.data) for p in mail.parts] == [
+        ("report.txt", "text/plain", b"quarterly figures\n")
     ]
 
 

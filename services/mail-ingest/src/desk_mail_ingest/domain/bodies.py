@@ -4,7 +4,7 @@ Plain text wins over HTML within an alternative; HTML becomes text (``inscriptis
 when it is all there is, read in the charset its ``<meta>`` declares when the MIME
 header names none. ``format=flowed`` text is unwrapped (``flowed``). TNEF
 (``winmail.dat``) is unpacked with ``tnefparse``, its body read from plain text,
-HTML or compressed RTF (``rtf``);
+HTML or compressed RTF (``rtf``), its files typed by their names (``mimetypes``);
 an attached message stays whole, as an ``.eml`` file. A message with no body text
 takes the text of a named inline text part, else of an attached message. A
 multipart the parser could not split is split at the boundary its body uses, or
@@ -12,6 +12,7 @@ read as text (``repairs``).
 """
 
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -268,13 +269,16 @@ def _unpack_tnef(part: Message, found: Found) -> None:
         found.texts.append(body.replace("\x00", ""))
     for attachment in tnef.attachments:
         name = _as_str(attachment.long_filename() or attachment.name or "attachment")
+        filename = _UNSAFE_FILENAME.sub("_", name)[:200] or "attachment"
         found.parts.append(
-            Part(
-                _UNSAFE_FILENAME.sub("_", name)[:200] or "attachment",
-                "application/octet-stream",
-                bytes(attachment.data),
-            )
+            Part(filename, _guessed_type(filename), bytes(attachment.data))
         )
+
+
+def _guessed_type(filename: str) -> str:
+    """The type a file's name suggests; TNEF records a file's name, not its type."""
+    guessed, _ = mimetypes.guess_type(filename, strict=False)
+    return guessed or "application/octet-stream"
 
 
 def _tnef_text(tnef: TNEF) -> str:
