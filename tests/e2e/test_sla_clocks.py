@@ -264,3 +264,27 @@ def test_attaching_by_hand_right_after_creating_the_ticket(olivia: Api) -> None:
     assert (clock["definition_id"], clock["manual"]) == (manual, True)
     assert clock["phase"] == "running"
     assert [c["definition_id"] for c in _banner(olivia, ticket["id"])] == [manual]
+
+
+def test_requesters_see_no_clocks_on_the_ticket_or_its_clocks_route(
+    desk: Desk, tenant: str, olivia: Api
+) -> None:
+    ticket = olivia.post(
+        "/v1/tickets",
+        json={
+            "subject": "Boiler",
+            "description": "Noise",
+            "topic_id": _topic(olivia, _definition(olivia)),
+            "requester_id": "rita",
+        },
+    ).json()
+    assert len(_banner(olivia, ticket["id"])) == 1
+    rita = Api(desk.gateway, desk.token(tenant, "rita", kind="requester"))
+
+    detail = rita.get(f"/v1/tickets/{ticket['id']}")
+    clocks = rita.get(f"/v1/tickets/{ticket['id']}/sla")
+
+    assert detail.status_code == 200, detail.text
+    assert "sla" not in detail.json()
+    assert clocks.status_code == 200, clocks.text
+    assert clocks.json() == {"ticket_id": ticket["id"], "clocks": []}

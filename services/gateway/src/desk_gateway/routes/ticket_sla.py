@@ -2,6 +2,8 @@
 
 The tickets service decides who may see a ticket, so each route reads the
 ticket there first and only then asks the SLA service about its clocks.
+Clocks are an internal operational target: a requester sees none, neither on
+the ticket nor from its clocks route, which answers an empty list.
 """
 
 import asyncio
@@ -54,12 +56,19 @@ async def _visible(
     return ticket
 
 
+def _sees_clocks(who: Principal) -> bool:
+    return not who.is_requester
+
+
 @router.get("/{ticket_id}/sla", response_model=TicketClocks)
 async def ticket_clocks(
     ticket_id: uuid.UUID, who: TicketWorker, tickets: Tickets, sla: Sla
 ) -> Response:
     """The ticket's clocks: state, colour, due instants and business time left."""
     await _visible(tickets, ticket_id, who)
+    if not _sees_clocks(who):
+        hidden = TicketClocks(ticket_id=ticket_id, clocks=[])
+        return Response(hidden.model_dump_json(), media_type="application/json")
     return await sla.forward("GET", f"/v1/tickets/{ticket_id}/sla", who)
 
 
@@ -113,7 +122,7 @@ async def ticket_with_banner(
     than failing the ticket.
     """
     path = f"/v1/tickets/{ticket_id}"
-    if who.is_requester:
+    if not _sees_clocks(who):
         return await tickets.forward("GET", path, who)
     ticket_call = tickets.call("GET", path, who)
     sla_call = sla.call("GET", f"{path}/sla", who)
