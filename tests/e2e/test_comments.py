@@ -100,6 +100,28 @@ def test_files_stream_up_and_down_through_the_gateway(desk: Desk, tenant: str) -
     assert olivia.get(attachment["content_url"]).status_code == 404
 
 
+def test_files_and_the_audit_log_page_through_the_gateway(
+    desk: Desk, tenant: str
+) -> None:
+    olivia, _ = _people(desk, tenant)
+    ticket = _ticket(olivia)
+    path = f"/v1/tickets/{ticket['id']}"
+    for n in range(3):
+        olivia.post(f"{path}/attachments", files={"file": (f"{n}.txt", b"x")})
+
+    first = olivia.get(f"{path}/attachments", params={"limit": 2}).json()
+    rest = olivia.get(
+        f"{path}/attachments", params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    audit = olivia.get(f"{path}/audit", params={"limit": 1}).json()
+
+    names = [a["filename"] for a in first["items"] + rest["items"]]
+    assert names == ["0.txt", "1.txt", "2.txt"]
+    assert (first["total"], rest["next_cursor"]) == (3, None)
+    assert audit["total"] == 4
+    assert len(audit["items"]) == 1
+
+
 def test_a_reply_is_posted_with_its_file_in_one_request(
     desk: Desk, tenant: str
 ) -> None:

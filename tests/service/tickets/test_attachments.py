@@ -246,6 +246,26 @@ async def test_files_of_internal_notes_are_internal(desk: Caller) -> None:
     assert "quote.txt" in staff_audit.text
 
 
+async def test_the_file_list_pages_with_a_cursor(desk: Caller) -> None:
+    ticket = await _rita_ticket(desk)
+    names = [f"page-{n}.txt" for n in range(5)]
+    for name in names:
+        await uploaded(staff(desk), ticket, name, name.encode())
+    path = f"/v1/tickets/{ticket['id']}/attachments"
+
+    first = (await staff(desk).get(path, limit=2)).json()
+    second = (await staff(desk).get(path, limit=2, cursor=first["next_cursor"])).json()
+    last = (await staff(desk).get(path, limit=2, cursor=second["next_cursor"])).json()
+    bad = await staff(desk).get(path, cursor="not-a-cursor")
+
+    pages = [first, second, last]
+    assert [a["filename"] for p in pages for a in p["items"]] == names
+    assert [p["total"] for p in pages] == [5, 5, 5]
+    assert last["next_cursor"] is None
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "cursor"
+
+
 async def test_only_a_comments_author_attaches_files_to_it(desk: Caller) -> None:
     ticket = await _rita_ticket(desk)
     reply = await staff(desk).post(

@@ -236,6 +236,25 @@ async def test_the_audit_log_shows_comments_to_those_who_may_see_them(
     assert reply["body"] == "On our way"
 
 
+async def test_the_audit_log_counts_the_entries_each_caller_may_see(
+    desk: Caller,
+) -> None:
+    ticket = await _rita_ticket(desk)
+    await _comment(staff(desk), ticket, "On our way")
+    await _comment(staff(desk), ticket, "Bring a ladder", True)
+    path = f"/v1/tickets/{ticket['id']}/audit"
+
+    first = (await staff(desk).get(path, limit=2)).json()
+    rest = (await staff(desk).get(path, limit=2, cursor=first["next_cursor"])).json()
+    hidden = (await requester(desk).get(path, limit=1)).json()
+
+    assert first["total"] == 3
+    assert len(first["items"]) + len(rest["items"]) == 3
+    assert rest["total"] == 3
+    assert hidden["total"] == 2
+    assert hidden["next_cursor"] is not None
+
+
 async def test_an_empty_comment_is_refused_naming_the_field(desk: Caller) -> None:
     ticket = await _rita_ticket(desk)
 

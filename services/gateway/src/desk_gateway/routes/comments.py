@@ -148,10 +148,22 @@ async def delete_comment(
 
 @router.get("/attachments", response_model=Page[AttachmentRead], summary="List files")
 async def list_attachments(
-    ticket_id: uuid.UUID, who: TicketReader, tickets: Tickets
+    ticket_id: uuid.UUID,
+    request: Request,
+    who: TicketReader,
+    tickets: Tickets,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    """The ticket's files and its comments' (internal notes' only for staff)."""
-    return await tickets.forward("GET", f"/v1/tickets/{ticket_id}/attachments", who)
+    """The ticket's files and its comments' (internal notes' only for staff), in
+    the order they came, a page at a time; ``total`` counts what the caller may
+    see."""
+    return await tickets.forward(
+        "GET",
+        f"/v1/tickets/{ticket_id}/attachments",
+        who,
+        params=list(request.query_params.multi_items()),
+    )
 
 
 @router.post(

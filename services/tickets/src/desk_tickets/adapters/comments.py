@@ -34,6 +34,7 @@ from desk_tickets.domain.mentions import MentionedUser
 from desk_tickets.domain.model import Ticket
 
 CommentCursor = tuple[datetime, uuid.UUID]
+"""Where a page of comments or attachments ends: its last one's time and id."""
 # Built once: on the comment path, making a statement and its cache key anew
 # each time cost more than PostgreSQL took to run it.
 _TICKET = select(*READ_COLUMNS).where(
@@ -245,15 +246,27 @@ class AttachmentRepository:
         row = (await self._conn.execute(statement)).first()
         return None if row is None else _attachment(row)
 
-    async def of_ticket(
-        self, ticket_id: uuid.UUID, *, include_internal: bool
+    async def page(
+        self,
+        ticket_id: uuid.UUID,
+        *,
+        include_internal: bool,
+        after: CommentCursor | None,
+        limit: int,
     ) -> list[Attachment]:
-        statement = (
-            select(ticket_attachments)
-            .where(*_shown(ticket_attachments, ticket_id, include_internal))
-            .order_by(ticket_attachments.c.created_at, ticket_attachments.c.id)
-        )
+        """The ticket's files (its comments' too) in the order they came."""
+        a = ticket_attachments
+        statement = select(a).where(*_shown(a, ticket_id, include_internal))
+        if after is not None:
+            statement = statement.where(tuple_(a.c.created_at, a.c.id) > tuple_(*after))
+        statement = statement.order_by(a.c.created_at, a.c.id).limit(limit)
         return [_attachment(r) for r in await self._conn.execute(statement)]
+
+    async def count(self, ticket_id: uuid.UUID, *, include_internal: bool) -> int:
+        statement = select(func.count()).where(
+            *_shown(ticket_attachments, ticket_id, include_internal)
+        )
+        return int((await self._conn.execute(statement)).scalar_one())
 
     async def of_comments(
         self, comment_ids: Iterable[uuid.UUID]

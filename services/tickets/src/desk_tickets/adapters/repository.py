@@ -289,6 +289,12 @@ class AuditRepository:
             (await self._conn.execute(statement.order_by(order).limit(limit))).all()
         )
 
+    async def count(self, ticket_id: uuid.UUID, *, include_internal: bool) -> int:
+        statement = select(func.count()).where(audit_log.c.ticket_id == ticket_id)
+        if not include_internal:
+            statement = statement.where(audit_log.c.internal.is_(False))
+        return int((await self._conn.execute(statement)).scalar_one())
+
 
 class TopicRepository:
     def __init__(self, conn: AsyncConnection) -> None:

@@ -261,7 +261,7 @@ async def ticket_audit(
     cursor: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AuditEntryRead]:
-    rows = await tickets.ticket_audit(
+    rows, total = await tickets.ticket_audit(
         unit,
         who,
         ticket_id,
@@ -283,5 +283,5 @@ async def ticket_audit(
         for r in rows
     ]
     return Page[AuditEntryRead](
-        items=items, next_cursor=str(rows[-1].id) if more else None
+        items=items, next_cursor=str(rows[-1].id) if more else None, total=total
     )

@@ -220,11 +220,19 @@ async def delete_comment(
 
 @router.get("/attachments", response_model=Page[AttachmentRead])
 async def list_attachments(
-    ticket_id: uuid.UUID, unit: UowDep, who: ActorDep
+    ticket_id: uuid.UUID,
+    unit: UowDep,
+    who: ActorDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AttachmentRead]:
-    found = await attachments.list_attachments(unit, who, ticket_id)
+    page = await attachments.list_attachments(
+        unit, who, ticket_id, cursor=cursor, limit=limit
+    )
     return Page[AttachmentRead](
-        items=[attachment_read(a) for a in found], total=len(found)
+        items=[attachment_read(a) for a in page.items],
+        next_cursor=page.next_cursor,
+        total=page.total,
     )
 
 

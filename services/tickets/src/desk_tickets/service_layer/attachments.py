@@ -27,14 +27,23 @@ from desk_tickets.domain.files import sniff_content_type as sniff
 from desk_tickets.service_layer import comment_history as history
 from desk_tickets.service_layer.comments import (
     attached,
+    decode_cursor,
     discard_blobs,
     discard_keys,
+    encode_cursor,
     visible_comment,
     visible_ticket,
 )
 from desk_tickets.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AttachmentPage:
+    items: list[Attachment]
+    total: int
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -168,15 +177,27 @@ async def attach_files(
 
 
 async def list_attachments(
-    uow: UnitOfWork, actor: Actor, ticket_id: uuid.UUID
-) -> list[Attachment]:
-    """The ticket's files and its comments', those of internal notes only to staff
-    who may see them."""
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: uuid.UUID,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> AttachmentPage:
+    """A page of the ticket's files and its comments', those of internal notes
+    only to staff who may see them; the total counts what the caller may see."""
+    after = decode_cursor(cursor) if cursor else None
+    shown = rules.sees_internal(actor)
     async with uow:
         await visible_ticket(uow, actor, ticket_id)
-        return await uow.attachments.of_ticket(
-            ticket_id, include_internal=rules.sees_internal(actor)
+        items = await uow.attachments.page(
+            ticket_id, include_internal=shown, after=after, limit=limit + 1
         )
+        total = await uow.attachments.count(ticket_id, include_internal=shown)
+    more = len(items) > limit
+    items = items[:limit]
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
+    return AttachmentPage(items=items, total=total, next_cursor=next_cursor)
 
 
 async def get_attachment(

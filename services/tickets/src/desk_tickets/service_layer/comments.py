@@ -216,7 +216,7 @@ async def list_comments(
     limit: int = 50,
 ) -> CommentPage:
     """The comments the caller may see; the total counts those only."""
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     shown = rules.sees_internal(actor)
     async with uow:
         await visible_ticket(uow, actor, ticket_id)
@@ -230,7 +230,7 @@ async def list_comments(
         total = await uow.comments.count(ticket_id, include_internal=shown)
     more = len(items) > limit
     items = items[:limit]
-    next_cursor = _encode_cursor(items[-1]) if more else None
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
     return CommentPage(items=items, total=total, next_cursor=next_cursor)
 
 
@@ -323,12 +323,13 @@ async def visible_comment(
     return comment
 
 
-def _encode_cursor(comment: Comment) -> str:
-    raw = f"{comment.created_at.isoformat()}|{comment.id}"
+def encode_cursor(created_at: datetime, key: uuid.UUID) -> str:
+    """A cursor after the comment or file created then, with that id."""
+    raw = f"{created_at.isoformat()}|{key}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, _, key = base64.urlsafe_b64decode(cursor).decode().partition("|")
         return datetime.fromisoformat(at), uuid.UUID(key)

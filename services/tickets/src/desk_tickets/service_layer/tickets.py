@@ -210,20 +210,24 @@ async def ticket_audit(
     newest_first: bool,
     after: int | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> tuple[list[Row[Any]], int]:
+    """A page of the entries the caller may see, and how many there are in all
+    (counted exactly: a ticket's history runs to tens of entries, not millions)."""
+    shown = sees_internal(actor)
     async with uow:
         # Whoever may delete tickets may still read what a deleted one went through.
         deleted = actor.has(Permission.REQUEST_DELETE_ALL) and not actor.is_requester
         ticket = await uow.tickets.get(actor.tenant_id, ticket_id, deleted=deleted)
         if ticket is None or not access.can_view(actor, ticket):
             raise NotFound("ticket", ticket_id)
-        return await uow.audit.page(
+        rows = await uow.audit.page(
             ticket_id,
             newest_first=newest_first,
             after=after,
             limit=limit,
-            include_internal=sees_internal(actor),
+            include_internal=shown,
         )
+        return rows, await uow.audit.count(ticket_id, include_internal=shown)
 
 
 # --- helpers ---------------------------------------------------------------------
