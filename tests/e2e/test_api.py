@@ -156,3 +156,32 @@ def test_openapi_documents_the_api(desk: Desk) -> None:
 
     assert "/v1/tickets" in spec["paths"]
     assert "/v1/tickets/{ticket_id}" in spec["paths"]
+
+
+def test_topics_are_changed_only_with_settings_topics(
+    desk: Desk, tenant: str, alice: Api
+) -> None:
+    topic = alice.post("/v1/topics", json={"name": "Heating"}).json()
+    path = f"/v1/topics/{topic['id']}"
+    worker = Api(
+        desk.gateway,
+        desk.token(
+            tenant, "bob", "support:request:update:all", "support:settings:groups"
+        ),
+    )
+
+    refused = {
+        "create": worker.post("/v1/topics", json={"name": "Mine"}),
+        "rename": worker.patch(path, json={"name": "Mine"}),
+        "deactivate": worker.patch(path, json={"active": False}),
+        "add sub-topic": worker.post(f"{path}/sub-topics", json={"name": "Boilers"}),
+    }
+    listed = worker.get("/v1/topics").json()
+
+    assert {k: a.status_code for k, a in refused.items()} == dict.fromkeys(refused, 403)
+    assert {a.json()["permission"] for a in refused.values()} == {
+        "support:settings:topics"
+    }
+    assert [(t["name"], t["active"], t["sub_topics"]) for t in listed] == [
+        ("Heating", True, [])
+    ]

@@ -98,6 +98,7 @@ def test_each_permission_denies_what_it_should(staff: dict[str, Api]) -> None:
         "create team": bob.post("/v1/teams", json={"name": "Mine"}),
         "rename team": bob.patch(f"/v1/teams/{team_id}", json={"name": "Mine"}),
         "add member": bob.put(f"/v1/teams/{team_id}/members/eve"),
+        "remove member": bob.delete(f"/v1/teams/{team_id}/members/bob"),
         "delete team": bob.delete(f"/v1/teams/{team_id}"),
         # support:request:update:assigned covers only tickets of one's own teams
         "outsider tags": eve.post(f"{path}/tags", json={"tag": "x"}),
