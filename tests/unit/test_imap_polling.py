@@ -9,6 +9,8 @@ from desk_mail_ingest.adapters.repository import Mailbox
 from desk_mail_ingest.entrypoints.imap import MAX_BACKOFF_SECONDS, ImapPoller
 from desk_mail_ingest.service_layer.intake import Outcome
 
+from tests.conftest import free_port
+
 INTERVAL = 0.01
 
 
@@ -73,3 +75,86 @@ def test_the_pause_doubles_with_each_failed_round_up_to_a_bound() -> None:
     pauses = [poller.pause(failures) for failures in (0, 1, 2, 3, 100)]
 
     assert pauses == [30, 60, 120, 240, MAX_BACKOFF_SECONDS]
+
+
+class Silent:
+    """A TCP server that accepts and never greets: a stalled IMAP server."""
+
+    def __init__(self) -> None:
+        self.accepted: list[float] = []
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def hold(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.accepted.append(time.monotonic())
+        self.writers.append(writer)
+        await reader.read()  # until the client, or hang_up, ends the connection
+
+    async def hang_up(self) -> None:
+        for writer in self.writers:
+            writer.close()
+            await writer.wait_closed()
+
+
+class Recorded:
+    """Mailboxes to poll, and when each poll was recorded."""
+
+    def __init__(self, mailboxes: list[Mailbox]) -> None:
+        self.mailboxes = mailboxes
+        self.recorded: dict[uuid.UUID, float] = {}
+
+    async def polled(self) -> list[Mailbox]:
+        return self.mailboxes
+
+    async def polled_now(self, mailbox_id: uuid.UUID, error: str | None) -> None:
+        assert error is not None
+        self.recorded[mailbox_id] = time.monotonic()
+
+
+def imap_mailbox(port: int) -> Mailbox:
+    return Mailbox(
+        id=uuid.uuid4(),
+        address=f"box-{port}@desk.example",
+        tenant_id="t",
+        default_topic_id=None,
+        active=True,
+        imap_host="127.0.0.1",
+        imap_port=port,
+        imap_user="desk",
+        imap_password="secret",
+        imap_folder="INBOX",
+        imap_tls=False,
+    )
+
+
+async def poll_stalled(count: int, *others: Mailbox) -> tuple[Recorded, Silent]:
+    """One round over ``count`` mailboxes of a stalled server, then ``others``."""
+    silent = Silent()
+    server = await asyncio.start_server(silent.hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    admin = Recorded([imap_mailbox(port) for _ in range(count)] + list(others))
+    poller = ImapPoller(NoMail(), admin, interval=1, timeout=0.5, concurrency=2)
+    async with server:
+        await poller.poll_all()
+        await silent.hang_up()
+    return admin, silent
+
+
+async def test_a_stalled_server_delays_only_its_own_mailbox() -> None:
+    unreachable = imap_mailbox(free_port())
+    started = time.monotonic()
+
+    admin, _ = await poll_stalled(1, unreachable)
+
+    assert admin.recorded[unreachable.id] - started < 0.4  # not after the timeout
+    assert len(admin.recorded) == 2
+
+
+async def test_no_more_mailboxes_are_polled_at_once_than_the_limit() -> None:
+    admin, silent = await poll_stalled(3)
+
+    first, second, third = silent.accepted
+    assert second - first < 0.4
+    assert third - first >= 0.45  # once a poll before it timed out, after 0.5 s
+    assert len(admin.recorded) == 3

@@ -22,6 +22,8 @@ class MailSettings(ServiceSettings):
     mail_imap_enabled: bool = True
     mail_imap_poll_seconds: float = Field(default=30.0, gt=0)
     mail_imap_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_imap_concurrency: int = Field(default=4, ge=1)
+    """Mailboxes polled at once: a slow server delays only its own mailbox."""
     mail_rate_limit: int = Field(default=30, ge=1)
     """Messages one sender may send per minute before the rest are quarantined."""
     mail_max_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)

@@ -6,6 +6,9 @@ recognised by its Message-ID. A message the server will not hand over is skipped
 (left unseen) for the next; the intake quarantines one it cannot process, so only
 a storage outage ends a poll early. An unforeseen error is logged and recorded on
 its mailbox, and polling goes on, waiting longer after each failed round.
+
+The mailboxes of a round are polled side by side, at most ``concurrency`` at a
+time, so that one slow or unreachable server holds up only its own mailbox.
 """
 
 import asyncio
@@ -59,11 +62,13 @@ class ImapPoller:
         *,
         interval: float,
         timeout: float,
+        concurrency: int = 4,
     ) -> None:
         self._intake = intake
         self._admin = admin
         self._interval = interval
         self._timeout = timeout
+        self._concurrency = concurrency
 
     async def run(self) -> None:
         """Poll every mailbox, then wait the interval; until cancelled."""
@@ -90,10 +95,13 @@ class ImapPoller:
         except StorageUnavailable as exc:
             log.warning("cannot list IMAP mailboxes: %s", exc)
             return 0
-        fetched = 0
-        for mailbox in mailboxes:
-            fetched += await self.poll(mailbox)
-        return fetched
+        turns = asyncio.Semaphore(self._concurrency)
+
+        async def poll_in_turn(mailbox: Mailbox) -> int:
+            async with turns:
+                return await self.poll(mailbox)
+
+        return sum(await asyncio.gather(*(poll_in_turn(m) for m in mailboxes)))
 
     async def poll(self, mailbox: Mailbox) -> int:
         """Fetch the unseen messages of one mailbox; returns how many were taken."""

@@ -72,6 +72,7 @@ def create_app(settings: MailSettings | None = None) -> FastAPI:
                     admin,
                     interval=settings.mail_imap_poll_seconds,
                     timeout=settings.mail_imap_timeout_seconds,
+                    concurrency=settings.mail_imap_concurrency,
                 )
                 task = asyncio.create_task(poller.run(), name="imap-poller")
                 stack.push_async_callback(_cancelled, task)
