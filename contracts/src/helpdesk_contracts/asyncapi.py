@@ -60,6 +60,10 @@ with the extension attributes `tenantid`, `aggregatetype`, `aggregateid`, \
 `aggregateversion`, `correlationid`, `causationid`, `traceparent` and `tracestate`; \
 `type` is `com.supportdesk.` followed by the event type.
 
+Delivery is at least once: a publisher that stops between the broker's confirm \
+and clearing its outbox publishes the same message again, with the same `id`. \
+Consumers dedupe on the envelope's `id`.
+
 Compatibility: within a major version fields are only ever added, as optional \
 fields, and consumers ignore fields they do not know. A breaking change is a new \
 major version with its own event type and routing key, published alongside the old \
