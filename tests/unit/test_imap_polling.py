@@ -83,13 +83,18 @@ class Silent:
     def __init__(self) -> None:
         self.accepted: list[float] = []
         self.writers: list[asyncio.StreamWriter] = []
+        self.open = 0
+        self.left_open = 0
+        """Connections the poller had not closed when its round ended."""
 
     async def hold(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         self.accepted.append(time.monotonic())
         self.writers.append(writer)
+        self.open += 1
         await reader.read()  # until the client, or hang_up, ends the connection
+        self.open -= 1
 
     async def hang_up(self) -> None:
         for writer in self.writers:
@@ -137,6 +142,8 @@ async def poll_stalled(count: int, *others: Mailbox) -> tuple[Recorded, Silent]:
     poller = ImapPoller(NoMail(), admin, interval=1, timeout=0.5, concurrency=2)
     async with server:
         await poller.poll_all()
+        await asyncio.sleep(0.05)  # for the server to see the client hang up
+        silent.left_open = silent.open
         await silent.hang_up()
     return admin, silent
 
@@ -158,3 +165,9 @@ async def test_no_more_mailboxes_are_polled_at_once_than_the_limit() -> None:
     assert second - first < 0.4
     assert third - first >= 0.45  # once a poll before it timed out, after 0.5 s
     assert len(admin.recorded) == 3
+
+
+async def test_the_connection_to_a_stalled_server_is_closed_after_its_poll() -> None:
+    _, silent = await poll_stalled(2)
+
+    assert silent.left_open == 0

@@ -136,7 +136,14 @@ class ImapPoller:
             port=mailbox.imap_port or (993 if mailbox.imap_tls else 143),
             timeout=self._timeout,
         )
-        await client.wait_hello_from_server()
+        try:
+            await client.wait_hello_from_server()
+            return await self._fetch_unseen(client, mailbox)
+        finally:
+            _hang_up(client)
+
+    async def _fetch_unseen(self, client: aioimaplib.IMAP4, mailbox: Mailbox) -> int:
+        assert mailbox.imap_user
         try:
             _check(await client.login(mailbox.imap_user, mailbox.imap_password or ""))
             _check(await client.select(mailbox.imap_folder))
@@ -168,6 +175,13 @@ class ImapPoller:
             await self._admin.polled_now(mailbox.id, error)
         except StorageUnavailable as exc:
             log.warning("poll of %s not recorded: %s", mailbox.address, exc)
+
+
+def _hang_up(client: aioimaplib.IMAP4) -> None:
+    """Close the connection: aioimaplib leaves it open when a command times out."""
+    transport = getattr(client.protocol, "transport", None)
+    if transport is not None:
+        transport.close()
 
 
 def _check(response: aioimaplib.Response) -> aioimaplib.Response:
