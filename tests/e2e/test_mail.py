@@ -166,6 +166,29 @@ def test_a_malformed_message_is_quarantined_then_replayed(
     assert ticket["requester_id"] is None
 
 
+def test_a_person_screened_out_as_automatic_is_replayed_into_a_ticket(
+    desk: Desk, admin: Api, mailbox: str, tenant: str
+) -> None:
+    # Exchange puts this header on some people's mail to a distribution list.
+    raw = mail("Heating off", "No heat in room 4.", X_Auto_Response_Suppress="All")
+    send(desk, mailbox, raw)
+    [ignored] = until(
+        lambda: admin.get("/v1/mail/messages", params={"status": "ignored"}).json()[
+            "items"
+        ]
+    )
+
+    listed = desk.cli(
+        "mail", "quarantine", "list", "--tenant", tenant, "--status", "ignored"
+    )
+    by_cli = desk.cli("mail", "quarantine", "replay", ignored["id"], "--tenant", tenant)
+    [ticket] = until(lambda: tickets_titled(admin, "Heating off"))
+
+    assert "reason: automatic: x-auto-response-suppress present" in listed
+    assert "is now accepted" in by_cli
+    assert ticket["requester_id"] == "jane"
+
+
 def test_mail_administration_needs_the_tenant_admin_permission(
     desk: Desk, tenant: str
 ) -> None:
