@@ -197,12 +197,27 @@ class Receiver:
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect(self.amqp_url)
-        channel = await self._connection.channel()
-        await channel.set_qos(prefetch_count=2000)
-        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+        channel, exchange = await self._events_exchange()
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         await queue.bind(exchange, "sla.breached.v1")
         await queue.consume(self._on_message, no_ack=True)
+
+    async def _events_exchange(
+        self,
+    ) -> tuple[aio_pika.abc.AbstractChannel, aio_pika.abc.AbstractExchange]:
+        """The events exchange, once a worker has declared it: workers start
+        slower than the bench's fixed wait on a loaded machine, and a missing
+        exchange closes the channel that asked."""
+        for _ in range(120):
+            channel = await self._connection.channel()
+            try:
+                exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+            except aio_pika.exceptions.ChannelNotFoundEntity:
+                await asyncio.sleep(0.5)
+                continue
+            await channel.set_qos(prefetch_count=2000)
+            return channel, exchange
+        raise RuntimeError(f"no worker declared {EVENTS_EXCHANGE} within 60 s")
 
     async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         received = time.time()
