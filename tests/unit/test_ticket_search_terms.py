@@ -10,22 +10,18 @@ from sqlalchemy.sql import ColumnElement
     ("text", "query"),
     [
         ("boil", "boil:*"),
-        ("Water leak", "water:* & leak:*"),
-        ("wat leak", "wat:* & leak:*"),
+        ("Water leak", "water & leak:*"),
         ("water* leak", "water:* & leak:*"),
-        ("  radiator,  cold  ", "radiator:* & cold:*"),
-        ("straße kühl", "straße:* & kühl:*"),
-        ("no 4 hot water", "no & 4 & hot:* & water:*"),
-        ("flat 4", "flat:* & 4:*"),
-        ("4* flat", "4:* & flat:*"),
+        ("  radiator,  cold  ", "radiator & cold:*"),
+        ("straße kühl", "straße & kühl:*"),
         (
             "one two three four five six seven eight nine",
-            "one:* & two:* & three:* & four:* & five:* & six:* & seven:* & eight:*",
+            "one & two & three & four & five & six & seven & eight:*",
         ),
         ("!!!", None),
     ],
 )
-def test_words_of_three_letters_and_the_last_and_starred_ones_are_prefixes(
+def test_whole_words_but_the_last_and_starred_ones(
     text: str, query: str | None
 ) -> None:
     assert prefix_query(text) == query

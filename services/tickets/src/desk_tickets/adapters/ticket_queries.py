@@ -48,22 +48,20 @@ _WORD = re.compile(r"(\w+)(\*?)", re.UNICODE)
 MAX_WORDS = 8
 REFERENCE = re.compile(r"[A-Za-z]+-\d{4}-\d{4,}")
 MIN_FRAGMENT = 3  # shorter text has no trigram to look up
-PREFIX_FROM = 3  # characters; a shorter prefix starts too many words to narrow
 
 
 def prefix_query(text: str) -> str | None:
-    """A ``to_tsquery`` text matching every word of ``text``, each as the start of
-    a word (``wat leak`` finds "water leak"): those of ``PREFIX_FROM`` characters
-    or more, the last one (still being typed) and any written with a trailing
-    ``*``. Shorter words elsewhere match whole words only.
+    """A ``to_tsquery`` text matching every word of ``text``: whole words, but the
+    last one (still being typed) and any written with a trailing ``*`` as prefixes.
 
-    The GIN index serves a prefix by gathering every lexeme it starts, so a short
-    one would read much of the index for little narrowing (docs/triage.md).
+    A prefix of a common word collects every lexeme it starts in the GIN index
+    before the rarer words can narrow the match, so only the words that need it
+    are prefixes (docs/triage.md).
     """
     words = _WORD.findall(text.lower())[:MAX_WORDS]
     last = len(words) - 1
     terms = [
-        f"{word}:*" if star or index == last or len(word) >= PREFIX_FROM else word
+        f"{word}:*" if star or index == last else word
         for index, (word, star) in enumerate(words)
     ]
     return " & ".join(terms) or None
