@@ -33,6 +33,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import aiosmtplib
 import asyncpg
 import httpx
@@ -129,6 +130,21 @@ def start(name: str, env: dict[str, str], logs: Path) -> subprocess.Popen[bytes]
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+async def wait_for_queue(amqp_url: str, name: str) -> None:
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        async with asyncio.timeout(90):
+            while True:
+                channel = await connection.channel()
+                try:
+                    await channel.declare_queue(name, passive=True)
+                    return
+                except aio_pika.exceptions.ChannelNotFoundEntity:
+                    await asyncio.sleep(0.3)
+    finally:
+        await connection.close()
 
 
 def wait_ready(url: str, timeout: float = 90.0) -> None:
@@ -286,7 +302,9 @@ def main() -> None:
             start("desk-mail-relay", env, RESULTS),
             start("desk-tickets-worker", env, RESULTS),
         ]
-        time.sleep(3)  # the relay and the worker migrate and declare their queues
+        # An event published before the worker declared its queue would wait in
+        # helpdesk.unrouted, never to become a ticket in this run.
+        asyncio.run(wait_for_queue(env["DESK_AMQP_URL"], "tickets.mail"))
         figures = asyncio.run(measure(env, mail_api, options))
     finally:
         for process in processes:
