@@ -273,6 +273,19 @@ async def deliveries(engine: AsyncEngine, tenant: Tenant) -> list[dict[str, Any]
         return [dict(r._mapping) for r in rows]
 
 
+async def settled_deliveries(
+    engine: AsyncEngine, tenant: Tenant, seconds: float = 10
+) -> list[dict[str, Any]]:
+    """``deliveries`` once none is still ``sending``: the sink holds a mail a
+    moment before the worker records it as sent."""
+    async with asyncio.timeout(seconds):
+        while True:
+            rows = await deliveries(engine, tenant)
+            if all(row["status"] != "sending" for row in rows):
+                return rows
+            await asyncio.sleep(0.05)
+
+
 async def inbox_of(engine: AsyncEngine, tenant: Tenant, user: str) -> list[str]:
     async with engine.connect() as conn:
         rows = await conn.execute(

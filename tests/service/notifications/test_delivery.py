@@ -13,6 +13,7 @@ from tests.service.notifications.conftest import (
     for_tenant,
     inbox_bodies,
     inbox_of,
+    settled_deliveries,
     within,
 )
 from tests.service.notifications.sink import Sink
@@ -116,7 +117,7 @@ async def test_a_failing_mail_server_is_retried_until_it_accepts(
     await publish(for_tenant(sla_point(template=TEMPLATE), tenant))
 
     await within(10, lambda: bool(sink.to(tenant.email("olga"))))
-    rows = await deliveries(notifications_db, tenant)
+    rows = await settled_deliveries(notifications_db, tenant)
     assert rows[0] == {
         "recipient_id": "olga",
         "channel": "email",
