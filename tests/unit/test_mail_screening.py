@@ -121,3 +121,55 @@ def test_other_values_of_those_headers_are_a_persons_mail(header: str) -> None:
     raw = mail(f"From: {HUMAN}", header, "Subject: Hello")
 
     assert ignore_reason(parse(raw), HUMAN) is None
+
+
+GROUP = "support@desk-customer.example"
+GROUP_STAMPS = (
+    "To: support@desk-customer.example",
+    "List-ID: <support.desk-customer.example>",
+    "List-Post: <https://groups.example/g/support/post>,"
+    " <mailto:support@desk-customer.example>",
+    "Mailing-list: list support@desk-customer.example;"
+    " contact support+owners@desk-customer.example",
+    "Precedence: list",
+    "List-Unsubscribe: <mailto:support+unsubscribe@desk-customer.example>",
+)
+
+
+def test_a_person_writing_to_the_desk_through_its_own_group_is_not_ignored() -> None:
+    raw = mail(f"From: {HUMAN}", "Subject: Printer jam", *GROUP_STAMPS)
+
+    assert ignore_reason(parse(raw), HUMAN, GROUP) is None
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "List-ID: Support <support.desk-customer.example>",
+        "List-Post: <mailto:SUPPORT@desk-customer.example>",
+        "Mailing-list: list support@desk-customer.example",
+    ],
+)
+def test_any_list_header_naming_the_mailbox_makes_it_the_desks_own_group(
+    stamp: str,
+) -> None:
+    raw = mail(f"From: {HUMAN}", stamp, "Precedence: bulk", "List-Unsubscribe: <x>")
+
+    assert ignore_reason(parse(raw), HUMAN, GROUP) is None
+
+
+def test_another_list_is_still_a_newsletter_to_the_desk() -> None:
+    raw = mail(f"From: {HUMAN}", *GROUP_STAMPS)
+
+    assert ignore_reason(parse(raw), HUMAN, "help@desk-customer.example") == (
+        "automatic: Precedence list"
+    )
+    assert ignore_reason(parse(raw), HUMAN) == "automatic: Precedence list"
+
+
+def test_an_out_of_office_through_the_desks_own_group_is_still_automatic() -> None:
+    raw = mail(f"From: {HUMAN}", "Auto-Submitted: auto-replied", *GROUP_STAMPS)
+
+    assert ignore_reason(parse(raw), HUMAN, GROUP) == (
+        "automatic: Auto-Submitted auto-replied"
+    )

@@ -260,7 +260,11 @@ class MailIntake:
             reason = f"too large: {len(raw)} bytes"
             return await self._record(row, "quarantined", reason, replay)
         screened = replay is not None and replay.screened
-        ignored = None if screened else screening.ignore_reason(mail, envelope_sender)
+        ignored = (
+            None
+            if screened
+            else screening.ignore_reason(mail, envelope_sender, mailbox.address)
+        )
         if ignored:
             return await self._record(row, "ignored", ignored, replay)
         if not mail.from_address and replay is None:
