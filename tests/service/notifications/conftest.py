@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Literal
 
 import aio_pika
 import httpx
@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.conftest import ROOT, free_port, unique
-from tests.service.infra.support import until
+from tests.service.infra.support import eventually, until
 from tests.service.notifications.sink import Sink, start_sink
 
 TICKETS_DB = "desk_tickets_test"
@@ -278,31 +278,37 @@ async def settled_deliveries(
 ) -> list[dict[str, Any]]:
     """``deliveries`` once none is still ``sending``: the sink holds a mail a
     moment before the worker records it as sent."""
+    rows: list[dict[str, Any]] = []
+
+    async def settled() -> bool:
+        nonlocal rows
+        rows = await deliveries(engine, tenant)
+        return all(row["status"] != "sending" for row in rows)
+
     async with asyncio.timeout(seconds):
-        while True:
-            rows = await deliveries(engine, tenant)
-            if all(row["status"] != "sending" for row in rows):
-                return rows
-            await asyncio.sleep(0.05)
+        await eventually(settled)
+    return rows
 
 
 async def inbox_of(engine: AsyncEngine, tenant: Tenant, user: str) -> list[str]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT kind FROM notifications WHERE tenant_id = :t AND user_id = :u"
-            ),
-            {"t": tenant.id, "u": user},
-        )
-        return [r.kind for r in rows]
+    """The kinds of the user's in-app notifications."""
+    return await _inbox_column(engine, tenant, user, "kind")
 
 
 async def inbox_bodies(engine: AsyncEngine, tenant: Tenant, user: str) -> list[str]:
+    """The bodies of the user's in-app notifications."""
+    return await _inbox_column(engine, tenant, user, "body")
+
+
+async def _inbox_column(
+    engine: AsyncEngine, tenant: Tenant, user: str, column: Literal["kind", "body"]
+) -> list[str]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
-                "SELECT body FROM notifications WHERE tenant_id = :t AND user_id = :u"
+                f"SELECT {column} FROM notifications"
+                " WHERE tenant_id = :t AND user_id = :u"
             ),
             {"t": tenant.id, "u": user},
         )
-        return [r.body for r in rows]
+        return [row[0] for row in rows]
