@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-05 10:00:00
+Create Date: 2026-12-04 17:10:00
 
 The same mail sent to two support addresses of one tenant made two tickets.
 Messages that were accepted more than once in a tenant (before this revision)
