@@ -7,9 +7,8 @@ since a ticket's SLA banner names its definition.
 import uuid
 from typing import Annotated, Any
 
-from desk_infra.etags import etag, parse_if_match
 from desk_infra.problems import problem_responses
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Response
 from helpdesk_contracts.api.sla import (
     CalendarRead,
     CalendarWrite,
@@ -23,7 +22,7 @@ from pydantic import BaseModel
 
 from desk_gateway.auth import Principal
 from desk_gateway.guards import Operator, requires
-from desk_gateway.routes.deps import Sla
+from desk_gateway.routes.deps import IfMatch, Sla
 
 router = APIRouter(
     prefix="/v1/sla",
@@ -32,7 +31,6 @@ router = APIRouter(
 )
 
 SlaManager = Annotated[Principal, Depends(requires(Permission.SLA_MANAGE))]
-IfMatch = Annotated[str | None, Header()]
 VERSIONED: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such calendar or definition for this tenant."},
     412: {"description": "If-Match names an older version."},
@@ -41,13 +39,6 @@ VERSIONED: dict[int | str, dict[str, Any]] = {
 
 def _payload(body: BaseModel) -> bytes:
     return body.model_dump_json(exclude_unset=True).encode()
-
-
-def _if_match(value: str | None) -> dict[str, str] | None:
-    versions = parse_if_match(value)
-    if versions is None:
-        return None
-    return {"if-match": ", ".join(etag(v) for v in sorted(versions))}
 
 
 # --- calendars --------------------------------------------------------------------
@@ -81,7 +72,7 @@ async def replace_calendar(
     body: CalendarWrite,
     who: SlaManager,
     sla: Sla,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     """Replace the calendar; running clocks keep the one they attached with."""
     return await sla.forward(
@@ -89,7 +80,7 @@ async def replace_calendar(
         f"/v1/sla/calendars/{calendar_id}",
         who,
         json_body=_payload(body),
-        headers=_if_match(if_match),
+        headers=if_match,
     )
 
 
@@ -99,13 +90,13 @@ async def replace_calendar(
     responses={**VERSIONED, 409: {"description": "A definition uses the calendar."}},
 )
 async def delete_calendar(
-    calendar_id: uuid.UUID, who: SlaManager, sla: Sla, if_match: IfMatch = None
+    calendar_id: uuid.UUID, who: SlaManager, sla: Sla, if_match: IfMatch
 ) -> Response:
     return await sla.forward(
         "DELETE",
         f"/v1/sla/calendars/{calendar_id}",
         who,
-        headers=_if_match(if_match),
+        headers=if_match,
     )
 
 
@@ -158,7 +149,7 @@ async def replace_definition(
     body: SlaDefinitionWrite,
     who: SlaManager,
     sla: Sla,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     """Replace the definition; running clocks keep the version they attached."""
     return await sla.forward(
@@ -166,18 +157,18 @@ async def replace_definition(
         f"/v1/sla/definitions/{definition_id}",
         who,
         json_body=_payload(body),
-        headers=_if_match(if_match),
+        headers=if_match,
     )
 
 
 @router.delete("/definitions/{definition_id}", status_code=204, responses=VERSIONED)
 async def delete_definition(
-    definition_id: uuid.UUID, who: SlaManager, sla: Sla, if_match: IfMatch = None
+    definition_id: uuid.UUID, who: SlaManager, sla: Sla, if_match: IfMatch
 ) -> Response:
     """Stop offering the definition; clocks attached to it keep counting."""
     return await sla.forward(
         "DELETE",
         f"/v1/sla/definitions/{definition_id}",
         who,
-        headers=_if_match(if_match),
+        headers=if_match,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from desk_sla.adapters import tables
 from desk_sla.domain.errors import InvalidField, NotFound
 from desk_sla.service_layer import clocks
-from desk_sla.service_layer.ticket_projection import lock_ticket, record_status
+from desk_sla.service_layer.ticket_projection import ensure_ticket, record_status
 
 
 async def attach_by_hand(
@@ -31,7 +31,7 @@ async def attach_by_hand(
     """Attach ``definition_id`` to the ticket; a topic change never replaces it."""
     async with engine.begin() as conn:
         if seen is not None:
-            await lock_ticket(conn, ticket_id, tenant_id, seen.reference)
+            await ensure_ticket(conn, ticket_id, tenant_id, seen.reference)
         await _lock_live_ticket(conn, tenant_id, ticket_id)
         if seen is not None:
             await record_status(
@@ -46,7 +46,8 @@ async def attach_by_hand(
             ticket_id=ticket_id,
             definition_id=definition_id,
             manual=True,
-            version=max(known, seen.version if seen is not None else 0),
+            # At least the version seen: its status was recorded above.
+            version=known,
             at=at,
         )
         if attached is None:
@@ -57,6 +58,8 @@ async def attach_by_hand(
 async def _lock_live_ticket(
     conn: AsyncConnection, tenant_id: str, ticket_id: uuid.UUID
 ) -> None:
+    """Lock the ticket's projection row, as every change of the ticket does;
+    404 when the tenant has no such ticket, or it was deleted."""
     t = tables.ticket_projection
     known = await conn.scalar(
         select(t.c.ticket_id)

@@ -16,14 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from desk_sla.adapters import tables
 
 
-async def lock_ticket(
+async def ensure_ticket(
     conn: AsyncConnection, ticket_id: uuid.UUID, tenant_id: str, reference: str
 ) -> None:
-    """Create the ticket's projection row if new, and lock it.
+    """Create the ticket's projection row if new.
 
     Its parts carry version 0, so every event of the ticket still replaces them.
-    Changes of one ticket are applied one at a time: a status recorded by one
-    transaction cannot be missed by a clock another one attaches.
     """
     t = tables.ticket_projection
     await conn.execute(
@@ -31,6 +29,18 @@ async def lock_ticket(
         .values(ticket_id=ticket_id, tenant_id=tenant_id, reference=reference)
         .on_conflict_do_nothing()
     )
+
+
+async def lock_ticket(
+    conn: AsyncConnection, ticket_id: uuid.UUID, tenant_id: str, reference: str
+) -> None:
+    """Create the ticket's projection row if new, and lock it.
+
+    Changes of one ticket are applied one at a time: a status recorded by one
+    transaction cannot be missed by a clock another one attaches.
+    """
+    await ensure_ticket(conn, ticket_id, tenant_id, reference)
+    t = tables.ticket_projection
     await conn.execute(
         select(t.c.ticket_id).where(t.c.ticket_id == ticket_id).with_for_update()
     )

@@ -24,7 +24,6 @@ from desk_tickets.domain.model import (
     Ticket,
     status_stamps,
 )
-from desk_tickets.service_layer.teams import with_teams
 from desk_tickets.service_layer.ticket_checks import (
     check_directory,
     check_place,
@@ -33,6 +32,7 @@ from desk_tickets.service_layer.ticket_checks import (
     primary_assignees,
     requester_for,
 )
+from desk_tickets.service_layer.ticket_edits import ticket_for_edit
 from desk_tickets.service_layer.ticket_history import (
     LINKS,
     PLAIN_FIELDS,
@@ -150,10 +150,7 @@ async def change_ticket(
     """Apply a partial update; events and one audit entry describe what changed."""
     now = _now()
     async with uow:
-        ticket = await _visible_ticket(uow, actor, ticket_id, for_update=True)
-        require_version("ticket", ticket.version, if_match)
-        actor = await with_teams(uow, actor)
-        access.require_update(actor, ticket)
+        actor, ticket = await ticket_for_edit(uow, actor, ticket_id, if_match)
         change = await _plan_change(uow, actor, ticket, cmd, now)
         if not change.columns and change.assignees is None:
             return ticket
