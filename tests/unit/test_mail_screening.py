@@ -173,3 +173,21 @@ def test_an_out_of_office_through_the_desks_own_group_is_still_automatic() -> No
     assert ignore_reason(parse(raw), HUMAN, GROUP) == (
         "automatic: Auto-Submitted auto-replied"
     )
+
+
+@pytest.mark.parametrize(
+    ("mailbox", "stamp"),
+    [
+        (
+            "help@desk-customer.example",
+            "List-Post: <mailto:it-help@desk-customer.example>",
+        ),
+        ("owners@desk-customer.example", GROUP_STAMPS[3]),
+    ],
+)
+def test_a_list_only_containing_the_mailboxs_address_is_not_its_group(
+    mailbox: str, stamp: str
+) -> None:
+    raw = mail(f"From: {HUMAN}", stamp, "Precedence: list")
+
+    assert ignore_reason(parse(raw), HUMAN, mailbox) == "automatic: Precedence list"

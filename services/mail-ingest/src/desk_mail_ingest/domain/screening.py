@@ -32,6 +32,7 @@ _BULK = {"bulk", "list", "junk", "auto_reply"}
 _LIST_STAMPS = {"bulk", "list"}
 """What a group stamps on every message it passes on, people's included."""
 _LIST_ID = re.compile(r"<([^<>\s]+)>")
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*")
 _PRESENT = (
     "x-autoreply",
     "x-autorespond",
@@ -63,9 +64,11 @@ def _distributed_by(mail: ParsedMail, mailbox: str) -> bool:
     """Whether the list headers name ``mailbox``: a group the desk's address is."""
     address = mailbox.strip().lower()
     headers = mail.headers
-    if address in headers.get("list-post", "").lower():
-        return True
-    if address in headers.get("mailing-list", "").lower():
+    # Whole addresses only: "it-help@" is another list than "help@". Mailing-list
+    # names the list before its first ";" (then contacts, such as the owners).
+    posting = headers.get("list-post", "").lower()
+    listed = headers.get("mailing-list", "").lower().split(";")[0]
+    if address in _ADDRESS.findall(posting) + _ADDRESS.findall(listed):
         return True
     # RFC 2919: a list's id is conventionally its address with "@" as ".".
     list_id = _LIST_ID.search(headers.get("list-id", "").lower())
