@@ -85,6 +85,7 @@ def base64_mail(encoded: str) -> bytes:
     "tail",
     [
         "\r\n-- \r\nJoin our list!\r\n",  # a footer a list server appended
+        "\r\nJoin our list!\r\n",  # one without a separator line
         "\r\n--boundary\r\n",  # the next part, its boundary line lost
         "\x00\x00 garbage",
     ],

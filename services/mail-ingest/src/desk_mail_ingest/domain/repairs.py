@@ -26,7 +26,7 @@ _BOUNDARY_LINE = re.compile(
     rb"[ \t]*\r?\n(?=content-[a-z-]+:)",
     re.IGNORECASE | re.MULTILINE,
 )
-_BASE64_START = re.compile(r"[A-Za-z0-9+/\s]*")
+_BASE64_START = re.compile(r"[A-Za-z0-9+/\r\n]*")
 _HTML_START = re.compile(r"\s*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 
 
@@ -75,13 +75,18 @@ def looks_like_html(text: str) -> bool:
 
 def decoded_base64(text: str) -> bytes:
     """A base64 body's bytes: all of them when it is sound, else its valid start
-    (up to the first character outside the alphabet, whole bytes only)."""
+    (up to the first character outside the alphabet, whole bytes only). When
+    whole lines come before it, the line it sits in is left out: a footer such
+    as "Join our list" starts with letters base64 would take for digits."""
     try:
         return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         pass
     start = _BASE64_START.match(text)
-    digits = "".join(start[0].split()) if start else ""
+    run = start[0] if start else ""
+    if len(run) < len(text) and "\n" in run and not run.endswith("\n"):
+        run = run[: run.rfind("\n") + 1]
+    digits = "".join(run.split())
     if len(digits) % 4 == 1:  # a lone last digit holds no whole byte
         digits = digits[:-1]
     return base64.b64decode(digits + "=" * (-len(digits) % 4))
